@@ -1,0 +1,99 @@
+/**
+ * The commands, wired: parse argv, load the config, take the lock, call the
+ * command and turn its outcome into an exit code. Expected failures are thrown
+ * as {@link AutostackError}s; `main.ts` prints them as one line and exits.
+ * @module
+ */
+import { type Command, HELP, parseCommand, type RunCommand } from "./cli.ts";
+import { type Config, configPath, loadConfig } from "./config.ts";
+import type { Deps } from "./deps.ts";
+import { acquireLock } from "./lock.ts";
+import { formatPlan, planJson } from "./plan_report.ts";
+import { executePlan, makeEngine } from "./execute.ts";
+import { FAILURES, reportOutcomes } from "./outcome_report.ts";
+import { prepareRun } from "./run.ts";
+import { statePaths } from "./state.ts";
+
+/** The program's version, printed by `autostack --version`. */
+export const VERSION = "0.1.0";
+
+/** Runs one command line to its exit code. */
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  const command = parseCommand(argv);
+  switch (command.kind) {
+    case "help":
+      deps.out(HELP);
+      return 0;
+    case "version":
+      deps.out(`autostack ${VERSION}`);
+      return 0;
+    default:
+      return await withConfig(command, deps);
+  }
+}
+
+async function withConfig(command: Exclude<Command, { kind: "help" | "version" }>, deps: Deps) {
+  const config = await loadConfig(configPath(command.config, deps.env, deps.cwd), deps.env, {
+    hostname: deps.hostname,
+  });
+  for (const warning of config.warnings) deps.logger.warn(warning);
+  switch (command.kind) {
+    case "run":
+      return await locked(config, deps, () => runCommand(command, config, deps));
+    default:
+      deps.err(`autostack: ${command.kind}: not available yet`);
+      return 2;
+  }
+}
+
+/** Runs `fn` while holding the run lock of `base_dir`. */
+async function locked(config: Config, deps: Deps, fn: () => Promise<number>): Promise<number> {
+  await Deno.mkdir(config.base_dir, { recursive: true });
+  const lock = await acquireLock(statePaths(config.base_dir).lock, {
+    pid: deps.pid,
+    hostname: deps.hostname,
+    now: deps.now,
+    logger: deps.logger,
+  });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runCommand(command: RunCommand, config: Config, deps: Deps): Promise<number> {
+  const prepared = await prepareRun(config, deps, { force: command.force, only: command.stacks });
+  for (const error of prepared.errors) deps.err(`autostack: ${error}`);
+  for (const item of prepared.plan) {
+    for (const problem of item.problems ?? []) {
+      deps.err(`autostack: stack "${item.name}": ${problem}`);
+    }
+    if (command.dryRun || item.action === "deploy") {
+      for (const warning of item.warnings ?? []) {
+        deps.logger.warn(`stack "${item.name}": ${warning}`);
+      }
+    }
+  }
+  const refused = prepared.errors.length > 0 || prepared.plan.some((i) => i.status === "error");
+  if (command.dryRun) {
+    if (command.json) {
+      deps.out(JSON.stringify(planJson(prepared.plan, prepared.head, prepared.errors), null, 2));
+    } else {
+      for (const line of formatPlan(prepared.plan, prepared.head)) deps.out(line);
+    }
+    return refused ? 1 : 0;
+  }
+  const engine = makeEngine({
+    config,
+    paths: statePaths(config.base_dir),
+    repo: prepared.repo,
+    head: prepared.head,
+    deps,
+  });
+  const entries = await executePlan(engine, prepared.plan);
+  reportOutcomes(entries, command.json, prepared.head.commit, deps);
+  const bad = entries.some((e) => FAILURES.has(e.result)) ||
+    prepared.plan.some((i) => i.action === "skip_bad");
+  return refused || bad ? 1 : 0;
+}

@@ -1,0 +1,189 @@
+/**
+ * The command line (SPEC 9): one pure parser per command, built on
+ * `node:util` parseArgs, turning argv into a typed {@link Command}. Wrong
+ * usage throws {@link UsageError} (exit 2) naming the flag or value.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+
+/** `autostack run`. */
+export interface RunCommand {
+  kind: "run";
+  config?: string;
+  dryRun: boolean;
+  stacks: string[];
+  force: boolean;
+  json: boolean;
+}
+/** `autostack status`. */
+export interface StatusCommand {
+  kind: "status";
+  config?: string;
+  json: boolean;
+}
+/** `autostack history`. */
+export interface HistoryCommand {
+  kind: "history";
+  config?: string;
+  stacks: string[];
+  limit?: number;
+  json: boolean;
+}
+/** `autostack bad list | clear NAME`. */
+export interface BadCommand {
+  kind: "bad";
+  config?: string;
+  action: "list" | "clear";
+  name?: string;
+  json: boolean;
+}
+/** `autostack rollback NAME`. */
+export interface RollbackCommand {
+  kind: "rollback";
+  config?: string;
+  name: string;
+  json: boolean;
+}
+/** `autostack help` / `--help`, `--version`. */
+export interface InfoCommand {
+  kind: "help" | "version";
+}
+
+/** A parsed command line. */
+export type Command =
+  | RunCommand
+  | StatusCommand
+  | HistoryCommand
+  | BadCommand
+  | RollbackCommand
+  | InfoCommand;
+
+/** The help text. */
+export const HELP =
+  `autostack: deploy the Docker Compose stacks of a git repo, roll back what is not healthy
+
+Usage:
+  autostack run      [--config F] [--dry-run] [--stack NAME]... [--force] [--json]
+  autostack status   [--config F] [--json]
+  autostack history  [--config F] [--stack NAME] [--limit N] [--json]
+  autostack bad      list | clear NAME  [--config F]
+  autostack rollback NAME [--config F]
+
+Config: --config F, else $AUTOSTACK_CONFIG, else ./autostack.yaml.
+Exit codes: 0 all healthy or unchanged, 1 a stack failed, 2 bad config or usage,
+75 another run holds the lock.`;
+
+const COMMON = {
+  config: { type: "string", short: "c" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function plain(args: string[]) {
+  return { args, allowPositionals: true, options: COMMON };
+}
+
+/** Runs a parseArgs call, turning its errors into a {@link UsageError} naming the command. */
+function usage<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new UsageError(`${command}: ${message}`, { cause: error });
+  }
+}
+
+function noPositionals(command: string, positionals: string[]): void {
+  if (positionals.length > 0) {
+    throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+  }
+}
+
+/** Parses argv (without the program name) into a {@link Command}. Pure. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    return { kind: "help" };
+  }
+  if (name === "--version" || name === "version") return { kind: "version" };
+  if (rest.includes("--help") || rest.includes("-h")) return { kind: "help" };
+  switch (name) {
+    case "run":
+      return parseRun(rest);
+    case "status": {
+      const { values, positionals } = usage(name, () => parseArgs(plain(rest)));
+      noPositionals(name, positionals);
+      return { kind: "status", config: values.config, json: values.json };
+    }
+    case "history":
+      return parseHistory(rest);
+    case "bad":
+      return parseBad(rest);
+    case "rollback": {
+      const { values, positionals } = usage(name, () => parseArgs(plain(rest)));
+      if (positionals.length !== 1) throw new UsageError("rollback: expected one stack name");
+      return { kind: "rollback", config: values.config, name: positionals[0]!, json: values.json };
+    }
+    default:
+      throw new UsageError(`unknown command "${name}" (try: autostack help)`);
+  }
+}
+
+function parseRun(args: string[]): RunCommand {
+  const { values, positionals } = usage("run", () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...COMMON,
+        "dry-run": { type: "boolean", default: false },
+        stack: { type: "string", multiple: true, default: [] },
+        force: { type: "boolean", default: false },
+      },
+    }));
+  noPositionals("run", positionals);
+  return {
+    kind: "run",
+    config: values.config,
+    dryRun: values["dry-run"],
+    stacks: values.stack,
+    force: values.force,
+    json: values.json,
+  };
+}
+
+function parseHistory(args: string[]): HistoryCommand {
+  const { values, positionals } = usage("history", () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...COMMON,
+        stack: { type: "string", multiple: true, default: [] },
+        limit: { type: "string" },
+      },
+    }));
+  noPositionals("history", positionals);
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new UsageError(`history: --limit must be a positive integer: "${values.limit}"`);
+    }
+  }
+  return { kind: "history", config: values.config, stacks: values.stack, limit, json: values.json };
+}
+
+function parseBad(args: string[]): BadCommand {
+  const { values, positionals } = usage("bad", () => parseArgs(plain(args)));
+  const [action, name, ...extra] = positionals;
+  if (action === undefined || action === "list") {
+    noPositionals("bad list", name === undefined ? [] : [name]);
+    return { kind: "bad", action: "list", config: values.config, json: values.json };
+  }
+  if (action !== "clear") throw new UsageError(`bad: unknown action "${action}" (list or clear)`);
+  if (name === undefined) throw new UsageError("bad clear: expected a stack name");
+  noPositionals("bad clear", extra);
+  return { kind: "bad", action: "clear", name, config: values.config, json: values.json };
+}

@@ -1,0 +1,205 @@
+/**
+ * The deploy of one stack, in the order of SPEC 5: note the old version's
+ * health and stop it → `pre_deploy` → save the good copy → `down` → clear →
+ * copy + `version.txt` (pending) → `up` by method → health gate (rollback on
+ * failure) → `post_deploy`. `version.txt` stays "pending" until the outcome is
+ * reached, so a run killed anywhere leaves a stack the next run deploys again.
+ * @module
+ */
+import { join } from "node:path";
+import { markBad } from "./bad.ts";
+import { checkHealth, type ServiceFault } from "./health.ts";
+import { type Gate, upAndCheck } from "./gate.ts";
+import { checkpoint, type Engine, filesTarget, labelTarget, saveGood } from "./engine.ts";
+import { errorMessage } from "./errors.ts";
+import type { Result } from "./history.ts";
+import type { PlanItem } from "./plan.ts";
+import { restoreGood } from "./restore.ts";
+import { runScript, type ScriptResult } from "./scripts.ts";
+import type { DeploySettings } from "./settings.ts";
+import { clearRunning, installFiles, readVersion, writeVersion } from "./state.ts";
+
+/** How a stack's deploy ended, before it becomes a history entry. */
+export interface Outcome {
+  /** The result of SPEC 8. */
+  result: Result;
+  /** One line for people: what happened and why. */
+  message: string;
+  /** Services at fault, with their state and last probe output. */
+  services: ServiceFault[];
+  /** The method used. */
+  method: string;
+  /** Script output tails, when a script ran. */
+  output?: string;
+}
+
+/** Deploys the repo's version of a planned stack; never throws for a stack's own failure. */
+export async function deployStack(engine: Engine, item: PlanItem): Promise<Outcome> {
+  const settings = item.settings!;
+  const method = settings.method === "canary" ? "simple" : settings.method;
+  const note = settings.method === "canary"
+    ? " (canary is not available yet: deployed with simple)"
+    : "";
+  try {
+    const outcome = await deploySteps(engine, item, settings, method);
+    return { ...outcome, message: `${outcome.message}${note}` };
+  } catch (error) {
+    // Docker or file errors end this stack's deploy, not the run.
+    return { result: "failed", message: errorMessage(error), services: [], method };
+  }
+}
+
+async function deploySteps(
+  engine: Engine,
+  item: PlanItem,
+  settings: DeploySettings,
+  method: "blind" | "simple",
+): Promise<Omit<Outcome, "method"> & { method: string }> {
+  const name = item.name;
+  const stack = item.stack!;
+  const { paths, compose } = engine;
+  const running = paths.running(name);
+  const old = labelTarget(engine, name);
+  const oldVersion = item.deployed ?? await readVersion(running);
+  const hasOld = (await compose.ps(name)).length > 0;
+  const oldHealthy = hasOld && oldVersion !== undefined && !oldVersion.pending &&
+    (await checkHealth(compose, old)).status === "healthy";
+  if (hasOld) await compose.stop(old);
+  checkpoint(engine, name, "after_stop");
+
+  const scriptEnv = {
+    AUTOSTACK_STACK: name,
+    AUTOSTACK_COMMIT: engine.head.commit,
+    AUTOSTACK_TREE: stack.tree,
+    AUTOSTACK_PREVIOUS_COMMIT: oldVersion?.commit ?? "",
+    AUTOSTACK_RUNNING_DIR: running,
+  };
+  const repoDir = join(paths.repo, stack.path);
+  let output = "";
+  if (settings.pre_deploy) {
+    const pre = await runScript({
+      phase: "pre_deploy",
+      command: settings.pre_deploy,
+      cwd: repoDir,
+      timeoutMs: settings.script_timeout,
+      env: scriptEnv,
+    }, engine.deps.logger);
+    output = pre.tail;
+    if (!pre.ok) {
+      if (hasOld) await compose.start(old).catch(() => {});
+      return scriptFailure("pre_deploy", pre, method, "the old version was started again");
+    }
+  }
+
+  if (oldHealthy) await saveGood(paths, name);
+  if (hasOld) await compose.down(old);
+  checkpoint(engine, name, "after_down");
+
+  const shipped = new Set([
+    ...(oldVersion ? await engine.repo.filesOf(oldVersion.tree) ?? [] : []),
+    ...(await engine.repo.filesOf(stack.tree) ?? []),
+  ]);
+  await clearRunning(running, shipped, join(paths.orphans(name), stamp(engine)));
+  checkpoint(engine, name, "after_clear");
+  await installFiles(repoDir, running);
+  const version = { commit: engine.head.commit, tree: stack.tree, pending: true };
+  await writeVersion(running, { ...version, startedAt: engine.deps.now().toISOString() });
+  checkpoint(engine, name, "after_copy");
+
+  const target = await filesTarget(engine, name, running, settings);
+  const gate = await upAndCheck(engine, target, settings, method);
+  if (!gate.ok) return await onUnhealthy(engine, item, settings, method, gate);
+  await writeVersion(running, { ...version, pending: false });
+
+  const message = method === "blind" ? "started (blind: no health check)" : "healthy";
+  if (settings.post_deploy) {
+    const post = await runScript({
+      phase: "post_deploy",
+      command: settings.post_deploy,
+      cwd: repoDir,
+      timeoutMs: settings.script_timeout,
+      env: scriptEnv,
+    }, engine.deps.logger);
+    output = [output, post.tail].filter((t) => t !== "").join("\n");
+    if (!post.ok) {
+      return scriptFailure("post_deploy", post, method, `the new version is ${message}`);
+    }
+  }
+  return { result: "deployed", message, services: [], method, output: output || undefined };
+}
+
+async function onUnhealthy(
+  engine: Engine,
+  item: PlanItem,
+  settings: DeploySettings,
+  method: string,
+  gate: Gate,
+): Promise<Outcome> {
+  const name = item.name;
+  const markOn = settings.mark_bad ?? engine.config.mark_bad;
+  if (markOn) {
+    await markBad(engine.paths.bad, name, {
+      tree: item.stack!.tree,
+      commit: engine.head.commit,
+      marked_at: engine.deps.now().toISOString(),
+      reason: gate.message,
+    });
+  }
+  const marked = markOn ? "; version marked bad" : "";
+  const target = await filesTarget(engine, name, engine.paths.running(name), settings);
+  if (!settings.rollback) {
+    return {
+      result: "failed",
+      message: `${gate.message}${marked}; rollback is off: left as is`,
+      services: gate.services,
+      method,
+    };
+  }
+  const restored = await restoreGood(engine, name, settings, target);
+  if (restored === "none") {
+    await engine.compose.stop(labelTarget(engine, name)).catch(() => {});
+    return {
+      result: "failed",
+      message: `${gate.message}${marked}; no good version to go back to: stopped`,
+      services: gate.services,
+      method,
+    };
+  }
+  if (restored.ok) {
+    return {
+      result: "rolled_back",
+      message: `${gate.message}${marked}; back on ${restored.commit.slice(0, 7)}`,
+      services: gate.services,
+      method,
+    };
+  }
+  return {
+    result: "failed",
+    message: `${gate.message}${marked}; the good version ${
+      restored.commit.slice(0, 7)
+    } is not healthy either (${restored.message}): stopped`,
+    services: gate.services,
+    method,
+  };
+}
+
+function scriptFailure(
+  phase: string,
+  script: ScriptResult,
+  method: string,
+  after: string,
+): Outcome {
+  const why = script.timedOut ? "timed out" : `exit code ${script.code}`;
+  const last = script.tail.trim().split("\n").pop() ?? "";
+  return {
+    result: "script_error",
+    message: `${phase} failed (${why})${last ? `: ${last}` : ""}; ${after}`,
+    services: [],
+    method,
+    output: script.tail || undefined,
+  };
+}
+
+function stamp(engine: Engine): string {
+  return engine.deps.now().toISOString().replace(/[:.]/g, "-");
+}

@@ -1,0 +1,40 @@
+/**
+ * The outside world a command needs, gathered in one object that `main.ts`
+ * builds from the real process and tests build from fakes: processes, clock,
+ * output streams, logger, environment.
+ * @module
+ */
+import type { Logger } from "./log.ts";
+import type { Runner } from "./process.ts";
+
+/** Everything a command may touch outside its own logic. */
+export interface Deps {
+  /** Runs git, docker and scripts. */
+  runner: Runner;
+  /** Where warnings and progress go (stderr). */
+  logger: Logger;
+  /** The process environment (for `AUTOSTACK_*`). */
+  env: Record<string, string | undefined>;
+  /** The working directory, for relative paths. */
+  cwd: string;
+  /** This host's name (config `hostname` default). */
+  hostname: string;
+  /** This process's id (the lock records it). */
+  pid: number;
+  /** The clock. */
+  now(): Date;
+  /** Waits; tests pass a fake. */
+  sleep(ms: number): Promise<void>;
+  /** Writes one line of the command's result to stdout. */
+  out(line: string): void;
+  /** Writes one line to stderr (errors the operator must see). */
+  err(line: string): void;
+  /** Whether stderr is a terminal (progress bars only then). */
+  isTerminal: boolean;
+  /**
+   * Test hook, called at named deploy steps (`after_stop`, `after_down`,
+   * `after_copy`, `waiting_health` …); the e2e tests make it kill the process
+   * there to prove a killed run converges. Absent in normal use.
+   */
+  checkpoint?: (step: string, stack: string) => void;
+}

@@ -1,0 +1,55 @@
+/**
+ * The health gate (SPEC 5 step 9): `up -d`, then for `simple` poll until
+ * healthy within `health_timeout`. A failed `up` is a failed gate, with
+ * compose's own words as the reason.
+ * @module
+ */
+import type { ComposeTarget } from "./compose.ts";
+import { checkpoint, type Engine } from "./engine.ts";
+import { errorMessage } from "./errors.ts";
+import { describeFaults, type ServiceFault, waitHealthy } from "./health.ts";
+import type { DeploySettings } from "./settings.ts";
+
+/** The result of `up` and the health gate. */
+export interface Gate {
+  /** Up and (for simple) healthy. */
+  ok: boolean;
+  /** Why not, naming the services at fault. */
+  message: string;
+  /** The services at fault. */
+  services: ServiceFault[];
+}
+
+/** `up -d`, then (simple) wait for healthy within `health_timeout`. */
+export async function upAndCheck(
+  engine: Engine,
+  target: ComposeTarget,
+  settings: DeploySettings,
+  method: "blind" | "simple",
+): Promise<Gate> {
+  try {
+    await engine.compose.up(target);
+  } catch (error) {
+    return { ok: false, message: errorMessage(error), services: [] };
+  }
+  if (method === "blind") return { ok: true, message: "", services: [] };
+  let ticks = 0;
+  const verdict = await waitHealthy(
+    {
+      compose: engine.compose,
+      now: () => engine.deps.now().getTime(),
+      sleep: engine.deps.sleep,
+      onTick: () => {
+        if (ticks++ === 0) checkpoint(engine, target.project, "waiting_health");
+      },
+    },
+    target,
+    settings.health_timeout,
+  );
+  if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
+  return {
+    ok: false,
+    message: `not healthy: ${describeFaults(verdict.faults)}`,
+    services: verdict.faults,
+  };
+}

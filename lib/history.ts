@@ -1,0 +1,158 @@
+/**
+ * The deploy history, `base_dir/history.jsonl` (SPEC 8): one JSON object a
+ * line, one line per deploy outcome, only ever appended to. Reading skips lines
+ * that do not parse, since a run killed mid-write can leave a torn last line.
+ * @module
+ */
+import { dirname } from "node:path";
+import { z } from "zod";
+import { readTextOrUndefined, writeAll } from "./fsutil.ts";
+
+/** Every outcome, in the order SPEC 8 lists them. */
+export const RESULTS = [
+  "deployed",
+  "rolled_back",
+  "failed",
+  "skipped_bad",
+  "script_error",
+  "removed",
+] as const;
+
+/** The outcome of one stack in one run: `deployed`, `rolled_back`, `failed`, … */
+export type Result = typeof RESULTS[number];
+
+/** The state of one service when the outcome was decided. */
+export interface ServiceState {
+  /** The compose service name. */
+  service: string;
+  /** Its state, e.g. `healthy`, `unhealthy`, `exited`. */
+  state: string;
+  /** The last healthcheck output or exit code, when it is at fault. */
+  detail: string;
+}
+
+/** One line of history.jsonl. */
+export interface HistoryEntry {
+  /** When the outcome was reached (ISO time). */
+  time: string;
+  /** The stack name. */
+  stack: string;
+  /** The commit deployed (or tried). */
+  commit: string;
+  /** The version: the stack folder's tree hash. */
+  tree: string;
+  /** The deploy method used: `blind`, `simple`, `canary`. */
+  method: string;
+  /** The outcome. */
+  result: Result;
+  /** How long the deploy took. */
+  duration_ms: number;
+  /** One line for humans. */
+  message: string;
+  /** The services and their states. */
+  services: ServiceState[];
+  /** The live compose project name, when it is not the stack name (canary). */
+  project?: string;
+  /** The tail of a script's output, for `script_error`. */
+  output?: string;
+}
+
+const EntrySchema = z.object({
+  time: z.string(),
+  stack: z.string(),
+  commit: z.string(),
+  tree: z.string(),
+  method: z.string(),
+  result: z.enum(RESULTS),
+  duration_ms: z.number(),
+  message: z.string(),
+  services: z.array(z.object({ service: z.string(), state: z.string(), detail: z.string() })),
+  project: z.string().optional(),
+  output: z.string().optional(),
+});
+
+/**
+ * Appends `entry` as one line. The file is opened for append and the line
+ * handed to one `write`, so concurrent writers never interleave within a line.
+ */
+export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(path, { read: true, append: true, create: true, mode: 0o644 });
+  try {
+    // A torn last line (kill -9 mid-write) would swallow ours: start on a fresh line.
+    const prefix = (await endsWithNewline(file)) ? "" : "\n";
+    await writeAll(file, new TextEncoder().encode(prefix + JSON.stringify(entry) + "\n"));
+  } finally {
+    file.close();
+  }
+}
+
+/** Whether the open file is empty or ends with `\n`. */
+async function endsWithNewline(file: Deno.FsFile): Promise<boolean> {
+  const size = (await file.stat()).size;
+  if (size === 0) return true;
+  await file.seek(size - 1, Deno.SeekMode.Start);
+  const last = new Uint8Array(1);
+  return (await file.read(last)) === 1 && last[0] === 0x0a;
+}
+
+/** Options of {@link readHistory}. */
+export interface ReadHistoryOptions {
+  /** Only the entries of this stack. */
+  stack?: string;
+  /** At most this many entries (the newest). */
+  limit?: number;
+}
+
+/**
+ * Reads the history, newest first; a missing file is an empty history. Lines
+ * that are not a valid entry are skipped.
+ */
+export async function readHistory(
+  path: string,
+  options: ReadHistoryOptions = {},
+): Promise<HistoryEntry[]> {
+  const text = await readTextOrUndefined(path);
+  if (text === undefined) return [];
+  const entries: HistoryEntry[] = [];
+  for (const line of text.split("\n").reverse()) {
+    if (options.limit !== undefined && entries.length >= options.limit) break;
+    const entry = parseHistoryLine(line);
+    if (entry === undefined) continue;
+    if (options.stack !== undefined && entry.stack !== options.stack) continue;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Parses one history line, or `undefined` when it is blank, torn or not an entry. */
+export function parseHistoryLine(line: string): HistoryEntry | undefined {
+  if (line.trim() === "") return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const parsed = EntrySchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The newest entry of each stack, from entries given newest first (as {@link readHistory} returns them). */
+export function lastByStack(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
+  const last = new Map<string, HistoryEntry>();
+  for (const entry of entries) {
+    if (!last.has(entry.stack)) last.set(entry.stack, entry);
+  }
+  return last;
+}
+
+/**
+ * Whether `next` should be written, given the stack's `last` entry: a bad
+ * version skipped run after run is written once (SPEC 8), so a `skipped_bad`
+ * of the same tree as a `skipped_bad` last entry is not written again.
+ */
+export function shouldRecord(last: HistoryEntry | undefined, next: HistoryEntry): boolean {
+  if (next.result !== "skipped_bad" || last === undefined) return true;
+  return !(last.result === "skipped_bad" && last.stack === next.stack && last.tree === next.tree);
+}

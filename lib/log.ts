@@ -1,0 +1,61 @@
+/**
+ * The logger: one line per event on stderr, quiet by default so cron mails only
+ * what matters. Modules take a {@link Logger} as a dependency, tests pass
+ * {@link memoryLogger}.
+ * @module
+ */
+
+/** Severity of a log line. */
+export type Level = "debug" | "info" | "warn" | "error";
+
+/** What every module logs through. */
+export interface Logger {
+  /** Details shown with `--verbose` (or `AUTOSTACK_LOG=debug`). */
+  debug(message: string): void;
+  /** Progress an operator may want in a log file. */
+  info(message: string): void;
+  /** Something odd that did not stop the work. */
+  warn(message: string): void;
+  /** A failure. */
+  error(message: string): void;
+}
+
+const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Parses a level name, e.g. from `AUTOSTACK_LOG`; unknown names give `fallback`. */
+export function parseLevel(value: string | undefined, fallback: Level = "warn"): Level {
+  return value !== undefined && value in ORDER ? value as Level : fallback;
+}
+
+/** A logger writing `autostack: warning: …` lines at or above `level` to `write`. */
+export function streamLogger(
+  level: Level,
+  write: (line: string) => void,
+): Logger {
+  const emit = (at: Level, message: string) => {
+    if (ORDER[at] < ORDER[level]) return;
+    const prefix = at === "info" || at === "debug" ? "" : `${at === "warn" ? "warning" : at}: `;
+    write(`autostack: ${prefix}${message}`);
+  };
+  return {
+    debug: (m) => emit("debug", m),
+    info: (m) => emit("info", m),
+    warn: (m) => emit("warn", m),
+    error: (m) => emit("error", m),
+  };
+}
+
+/** A logger that keeps its lines in memory, for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const logger = streamLogger("debug", (line) => lines.push(line));
+  return Object.assign(logger, { lines });
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

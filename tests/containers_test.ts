@@ -1,0 +1,53 @@
+/**
+ * Unit tests of the per-host project list (one `docker ps` per run).
+ * @module
+ */
+import assert from "node:assert/strict";
+import { listProjects, parseProjectList, PROJECT_LIST_FORMAT } from "../lib/containers.ts";
+import { ComposeError } from "../lib/errors.ts";
+import { fakeRunner } from "../lib/process.ts";
+
+Deno.test("parseProjectList() counts containers and running ones per project", () => {
+  const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";
+  assert.deepEqual(
+    parseProjectList(out),
+    new Map([
+      ["web", { project: "web", containers: 3, running: 2 }],
+      ["db", { project: "db", containers: 1, running: 1 }],
+      ["batch", { project: "batch", containers: 1, running: 0 }],
+    ]),
+  );
+});
+
+Deno.test("parseProjectList() returns an empty map for no containers", () => {
+  assert.equal(parseProjectList("").size, 0);
+  assert.equal(parseProjectList("\n").size, 0);
+});
+
+Deno.test("parseProjectList() throws a ComposeError on a line without a project", () => {
+  assert.throws(() => parseProjectList("web\trunning\ngarbage\n"), (e: unknown) => {
+    assert.ok(e instanceof ComposeError);
+    assert.match(e.message, /line 2: expected "PROJECT<TAB>STATE": garbage/);
+    return true;
+  });
+});
+
+Deno.test("listProjects() makes one ps call filtered by the compose project label", async () => {
+  const runner = fakeRunner(() => ({ stdout: "web\trunning\n" }));
+  const projects = await listProjects(runner, "podman");
+  assert.deepEqual(runner.calls.map((c) => c.cmd), [[
+    "podman",
+    "ps",
+    "-a",
+    "--filter",
+    "label=com.docker.compose.project",
+    "--format",
+    PROJECT_LIST_FORMAT,
+  ]]);
+  assert.equal(projects.get("web")?.running, 1);
+});
+
+Deno.test("listProjects() throws a ComposeError when the engine fails", async () => {
+  const runner = fakeRunner(() => ({ code: 1, stderr: "Cannot connect to the Docker daemon\n" }));
+  await assert.rejects(() => listProjects(runner), /docker ps failed \(exit 1\): Cannot connect/);
+});

@@ -11,7 +11,10 @@ import { acquireLock } from "./lock.ts";
 import { formatPlan, planJson } from "./plan_report.ts";
 import { executePlan, makeEngine } from "./execute.ts";
 import { FAILURES, reportOutcomes } from "./outcome_report.ts";
+import { badCommand, historyCommand } from "./history_report.ts";
+import { rollbackCommand } from "./rollback.ts";
 import { prepareRun } from "./run.ts";
+import { formatStatus, gatherStatus } from "./status.ts";
 import { statePaths } from "./state.ts";
 
 /** The program's version, printed by `autostack --version`. */
@@ -40,9 +43,20 @@ async function withConfig(command: Exclude<Command, { kind: "help" | "version" }
   switch (command.kind) {
     case "run":
       return await locked(config, deps, () => runCommand(command, config, deps));
-    default:
-      deps.err(`autostack: ${command.kind}: not available yet`);
-      return 2;
+    case "status": {
+      const stacks = await gatherStatus(config, deps);
+      if (command.json) deps.out(JSON.stringify(stacks, null, 2));
+      else if (stacks.length === 0) deps.out("no stacks deployed yet");
+      else for (const line of formatStatus(stacks)) deps.out(line);
+      return 0;
+    }
+    case "history":
+      return await historyCommand(command, config, deps);
+    case "bad":
+      if (command.action === "list") return await badCommand(command, config, deps);
+      return await locked(config, deps, () => badCommand(command, config, deps));
+    case "rollback":
+      return await locked(config, deps, () => rollbackCommand(command, config, deps));
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ComposeError } from "./errors.ts";
 import type { Runner } from "./process.ts";
-import { tail } from "./compose.ts";
+import { type ContainerInfo, tail } from "./compose.ts";
 
 /** The containers of one compose project. */
 export interface ProjectSummary {
@@ -16,10 +16,33 @@ export interface ProjectSummary {
   containers: number;
   /** How many of them are running. */
   running: number;
+  /** The containers, as far as the list tells (service, state, health, exit code). */
+  list: ContainerInfo[];
 }
 
-/** The `--format` template: one `PROJECT<TAB>STATE` line per container. */
-export const PROJECT_LIST_FORMAT = '{{.Label "com.docker.compose.project"}}\t{{.State}}';
+/**
+ * The `--format` template: one `PROJECT<TAB>STATE<TAB>SERVICE<TAB>STATUS<TAB>ID<TAB>NAME`
+ * line per container. STATUS (`Up 3 minutes (healthy)`, `Exited (1) 2 s ago`)
+ * carries the health and exit code, so `status` needs no call per stack.
+ */
+export const PROJECT_LIST_FORMAT = [
+  '{{.Label "com.docker.compose.project"}}',
+  "{{.State}}",
+  '{{.Label "com.docker.compose.service"}}',
+  "{{.Status}}",
+  "{{.ID}}",
+  "{{.Names}}",
+].join("\t");
+
+/** Reads the health and exit code out of a `docker ps` status text. */
+export function parseStatus(status: string): { health: string; exitCode: number } {
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status)?.[1];
+  const exit = /^(?:Exited|Restarting) \((-?\d+)\)/.exec(status)?.[1];
+  return {
+    health: health === "health: starting" ? "starting" : health ?? "",
+    exitCode: exit === undefined ? 0 : Number(exit),
+  };
+}
 
 /** Parses `PROJECT<TAB>STATE` lines into a summary per project. */
 export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
@@ -33,11 +56,13 @@ export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
         `cannot read container list, line ${i + 1}: expected "PROJECT<TAB>STATE": ${line}`,
       );
     }
-    const project = line.slice(0, tab);
-    const state = line.slice(tab + 1).trim();
-    const summary = projects.get(project) ?? { project, containers: 0, running: 0 };
+    const [project = "", rawState = "", service = "", status = "", id = "", name = ""] = line
+      .split("\t");
+    const state = rawState.trim();
+    const summary = projects.get(project) ?? { project, containers: 0, running: 0, list: [] };
     summary.containers += 1;
     if (state === "running") summary.running += 1;
+    summary.list.push({ id, name, service, state, ...parseStatus(status) });
     projects.set(project, summary);
   }
   return projects;

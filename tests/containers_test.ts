@@ -10,13 +10,33 @@ import { fakeRunner } from "../lib/process.ts";
 Deno.test("parseProjectList() counts containers and running ones per project", () => {
   const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";
   assert.deepEqual(
-    parseProjectList(out),
+    new Map(
+      [...parseProjectList(out)].map(([k, { project, containers, running }]) => [k, {
+        project,
+        containers,
+        running,
+      }]),
+    ),
     new Map([
       ["web", { project: "web", containers: 3, running: 2 }],
       ["db", { project: "db", containers: 1, running: 1 }],
       ["batch", { project: "batch", containers: 1, running: 0 }],
     ]),
   );
+});
+
+Deno.test("parseProjectList() reads service, health and exit code from the status text", () => {
+  const out = [
+    "web\trunning\tapp\tUp 3 minutes (healthy)\tabc\tweb-app-1",
+    "web\texited\tjob\tExited (1) 2 seconds ago\tdef\tweb-job-1",
+    "web\trunning\tdb\tUp 2 seconds (health: starting)\tghi\tweb-db-1",
+  ].join("\n");
+  const list = parseProjectList(out).get("web")?.list;
+  assert.deepEqual(list?.map((c) => [c.service, c.state, c.health, c.exitCode, c.id]), [
+    ["app", "running", "healthy", 0, "abc"],
+    ["job", "exited", "", 1, "def"],
+    ["db", "running", "starting", 0, "ghi"],
+  ]);
 });
 
 Deno.test("parseProjectList() returns an empty map for no containers", () => {

@@ -1,0 +1,69 @@
+/**
+ * `autostack rollback NAME` (SPEC 9): put `good_stacks/NAME` back in place
+ * with the health gate. The version it replaces is marked bad (unless
+ * `mark_bad` is off), so the next `run` does not simply deploy it again.
+ * @module
+ */
+import { markBad } from "./bad.ts";
+import type { RollbackCommand } from "./cli.ts";
+import type { Config } from "./config.ts";
+import type { Deps } from "./deps.ts";
+import { AutostackError } from "./errors.ts";
+import { makeEngine } from "./execute.ts";
+import { Repo } from "./git.ts";
+import { appendHistory, type HistoryEntry } from "./history.ts";
+import { reportOutcomes } from "./outcome_report.ts";
+import { restoreGood } from "./restore.ts";
+import { SETTINGS_DEFAULTS } from "./settings.ts";
+import { readVersion, statePaths } from "./state.ts";
+
+/** Runs `rollback NAME`; the caller holds the lock. */
+export async function rollbackCommand(
+  command: RollbackCommand,
+  config: Config,
+  deps: Deps,
+): Promise<number> {
+  const name = command.name;
+  const paths = statePaths(config.base_dir);
+  const good = await readVersion(paths.good(name));
+  if (!good) throw new AutostackError(`stack "${name}": no good version to roll back to`);
+  const current = await readVersion(paths.running(name));
+  const engine = makeEngine({
+    config,
+    paths,
+    repo: new Repo(deps.runner, paths.repo),
+    head: { commit: good.commit, tree: good.tree },
+    deps,
+  });
+  const started = deps.now().getTime();
+  if (current && current.tree !== good.tree && config.mark_bad) {
+    await markBad(paths.bad, name, {
+      tree: current.tree,
+      commit: current.commit,
+      marked_at: deps.now().toISOString(),
+      reason: "rolled back by hand (autostack rollback)",
+    });
+  }
+  const settings = { ...SETTINGS_DEFAULTS, ...config.defaults };
+  const restored = await restoreGood(engine, name, settings);
+  if (restored === "none") {
+    throw new AutostackError(`stack "${name}": no good version to roll back to`);
+  }
+  const entry: HistoryEntry = {
+    time: deps.now().toISOString(),
+    stack: name,
+    commit: restored.commit,
+    tree: restored.tree,
+    method: "simple",
+    result: restored.ok ? "rolled_back" : "failed",
+    duration_ms: deps.now().getTime() - started,
+    message: restored.ok
+      ? `rolled back by hand to ${restored.commit.slice(0, 7)}: healthy`
+      : `rolled back by hand to ${restored.commit.slice(0, 7)}, not healthy: ${restored.message}`,
+    services: [],
+    project: name,
+  };
+  await appendHistory(paths.history, entry);
+  reportOutcomes([entry], command.json, restored.commit, { out: deps.out, err: () => {} });
+  return restored.ok ? 0 : 1;
+}

@@ -11,7 +11,9 @@ Deno.test("parseProjectList() counts containers and running ones per project", (
   const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";
   assert.deepEqual(
     new Map(
-      [...parseProjectList(out)].map(([k, { project, containers, running }]) => [k, {
+      [...parseProjectList(out)].map((
+        [k, { project, containers, running }],
+      ): [string, { project: string; containers: number; running: number }] => [k, {
         project,
         containers,
         running,

@@ -20,7 +20,9 @@ const ok = (settings: Partial<DeploySettings> = {}): SettingsResult => ({
 });
 const version = (tree: string, pending = false): VersionInfo => ({ commit: "c0", tree, pending });
 const running = (...names: string[]) =>
-  new Map<string, ProjectSummary>(names.map((n) => [n, { project: n, containers: 1, running: 1 }]));
+  new Map<string, ProjectSummary>(
+    names.map((n) => [n, { project: n, containers: 1, running: 1, list: [] }]),
+  );
 
 function input(overrides: Partial<PlanInput>): PlanInput {
   const stacks = overrides.stacks ?? [stack("web")];

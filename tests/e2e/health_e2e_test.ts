@@ -184,7 +184,9 @@ Deno.test({
         await compose.up(p.target);
         await waitHealthy(deps(), p.target, 10_000);
         const projects = await listProjects(daxRunner);
-        assert.deepEqual(projects.get(p.name), { project: p.name, containers: 2, running: 1 });
+        const seen = projects.get(p.name);
+        assert.deepEqual([seen?.project, seen?.containers, seen?.running], [p.name, 2, 1]);
+        assert.deepEqual(seen?.list.map((c) => c.service).sort(), ["once", "web"]);
       },
     ),
 });

@@ -8,6 +8,7 @@ import type { ComposeTarget } from "./compose.ts";
 import { checkpoint, type Engine } from "./engine.ts";
 import { errorMessage } from "./errors.ts";
 import { describeFaults, type ServiceFault, waitHealthy } from "./health.ts";
+import { healthProgress } from "./progress.ts";
 import type { DeploySettings } from "./settings.ts";
 
 /** The result of `up` and the health gate. */
@@ -34,18 +35,20 @@ export async function upAndCheck(
   }
   if (method === "blind") return { ok: true, message: "", services: [] };
   let ticks = 0;
+  const progress = healthProgress(engine.deps.isTerminal, target.project, settings.health_timeout);
   const verdict = await waitHealthy(
     {
       compose: engine.compose,
       now: () => engine.deps.now().getTime(),
       sleep: engine.deps.sleep,
-      onTick: () => {
+      onTick: (verdict, elapsed) => {
         if (ticks++ === 0) checkpoint(engine, target.project, "waiting_health");
+        progress.tick(verdict, elapsed);
       },
     },
     target,
     settings.health_timeout,
-  );
+  ).finally(() => progress.done());
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {
     ok: false,

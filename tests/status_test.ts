@@ -47,3 +47,15 @@ Deno.test("formatStatus() aligns one line per stack and marks a pending deploy",
     /^web\s+abcdef1 \(pending\)\s+1234567\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
   );
 });
+
+Deno.test("waitingWords() names the services not healthy yet and the time left", async () => {
+  const { waitingWords } = await import("../lib/progress.ts");
+  assert.equal(
+    waitingWords(
+      { status: "waiting", faults: [{ service: "web", state: "starting", detail: "" }] },
+      2500,
+      60_000,
+    ),
+    "2.5s of 1m00s: web starting",
+  );
+});

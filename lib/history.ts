@@ -147,12 +147,16 @@ export function lastByStack(entries: readonly HistoryEntry[]): Map<string, Histo
   return last;
 }
 
+// Results after which a skip of the same tree tells the operator nothing new.
+const SAID_BAD = new Set<Result>(["skipped_bad", "rolled_back", "failed"]);
+
 /**
  * Whether `next` should be written, given the stack's `last` entry: a bad
- * version skipped run after run is written once (SPEC 8), so a `skipped_bad`
- * of the same tree as a `skipped_bad` last entry is not written again.
+ * version skipped run after run is written once (SPEC 8). A skip is not new
+ * when the last entry of the stack is about the same tree and already said it
+ * failed (the `rolled_back` or `failed` that marked it, or an earlier skip).
  */
 export function shouldRecord(last: HistoryEntry | undefined, next: HistoryEntry): boolean {
   if (next.result !== "skipped_bad" || last === undefined) return true;
-  return !(last.result === "skipped_bad" && last.stack === next.stack && last.tree === next.tree);
+  return !(SAID_BAD.has(last.result) && last.stack === next.stack && last.tree === next.tree);
 }

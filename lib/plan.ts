@@ -106,6 +106,16 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return { ...base, status: "error", action: "none", why: "invalid deploy settings", problems };
   }
   const settings = result.settings;
+  if (settings.mode === "swarm") {
+    const problem = `${stack.path}: mode: "swarm" is not supported yet (planned); use "compose"`;
+    return {
+      ...base,
+      status: "error",
+      action: "none",
+      why: "unsupported mode",
+      problems: [problem],
+    };
+  }
   const item = { ...base, settings };
   const off = disabledWhy(settings, input.hostname);
   if (off) {

@@ -97,23 +97,24 @@ async function story(demo: Demo): Promise<void> {
   say(await Deno.readTextFile(demo.config));
 
   heading("1. What would a run do? (--dry-run changes nothing)");
-  await autostack(demo, ["run", "--dry-run"], 0);
+  await autostack(demo, ["run", "--dry-run"], { code: 0 });
 
-  heading("2. Deploy: every stack is new, each is started and waited on until healthy");
-  await autostack(demo, ["run"], 0);
+  heading("2. Deploy: each stack is started and waited on until healthy");
+  say("(AUTOSTACK_LOG=info also shows the post_deploy script of demo-reports)");
+  await autostack(demo, ["run"], { code: 0, env: { AUTOSTACK_LOG: "info" } });
 
   heading("3. Status");
   await autostack(demo, ["status"]);
 
   heading("4. A run with nothing to do prints nothing (cron mails only real events)");
-  await autostack(demo, ["run"], 0);
+  await autostack(demo, ["run"], { code: 0, silent: true });
 
   heading("5. A broken commit: demo-web's healthcheck now asks for a page that is not there");
   await breakWeb(demo);
-  await autostack(demo, ["run", "--dry-run"], 0);
+  await autostack(demo, ["run", "--dry-run"], { code: 0 });
 
   heading("6. Run: demo-web is not healthy in 5s, so it is rolled back and the version marked bad");
-  await autostack(demo, ["run"], 1);
+  await autostack(demo, ["run"], { code: 1 });
   say("$ docker ps --filter label=com.docker.compose.project=demo-web");
   await $`docker ps --filter label=com.docker.compose.project=demo-web --format ${"table {{.Names}}\t{{.Status}}"}`
     .noThrow();
@@ -122,8 +123,11 @@ async function story(demo: Demo): Promise<void> {
   await autostack(demo, ["status"]);
   await autostack(demo, ["history"]);
 
-  heading("8. Run again: the bad version is skipped silently (reported once; exit code 1)");
-  await autostack(demo, ["run"], 1);
+  heading("8. Run again: the bad version is not tried; exit 1 while it is held back");
+  await autostack(demo, ["run"], { code: 1 });
+
+  heading("9. And again: the skip was reported once, so nothing is printed (still exit 1)");
+  await autostack(demo, ["run"], { code: 1, silent: true });
 }
 
 /** The folders of examples/stacks: the demo's compose project names. */
@@ -192,25 +196,40 @@ async function breakWeb(demo: Demo): Promise<void> {
   );
   await git(demo, "add", "-A");
   await git(demo, "commit", "-q", "-m", "web: probe /healthz");
-  say("$ git -C $DEMO/stacks-repo show --stat --format=%s HEAD");
-  say(await git(demo, "show", "--stat", "--format=%s", "HEAD"));
+  say("$ git -C $DEMO/stacks-repo show --format=%s HEAD");
+  say(await git(demo, "-c", "color.ui=never", "show", "--format=%s", "HEAD"));
 }
 
-/**
- * Runs the CLI as an operator would and prints the command and its exit code.
- * With `expect`, another exit code ends the demo; without, any code is fine
- * (status and history may not be built yet).
- */
-async function autostack(demo: Demo, args: string[], expect?: number): Promise<number> {
-  say(`$ autostack ${args.join(" ")} --config $DEMO/autostack.yaml`);
+/** What a CLI step of the demo expects. */
+interface Expect {
+  /** The exit code; another one ends the demo. Absent: any code is fine. */
+  code?: number;
+  /** The step must print nothing at all. */
+  silent?: boolean;
+  /** Extra environment variables, shown in front of the command. */
+  env?: Record<string, string>;
+}
+
+/** Runs the CLI as an operator would, printing the command, its output and its exit code. */
+async function autostack(demo: Demo, args: string[], expect: Expect = {}): Promise<number> {
+  const env = expect.env ?? {};
+  const vars = Object.entries(env).map(([key, value]) => `${key}=${value} `).join("");
+  say(`$ ${vars}autostack ${args.join(" ")} --config $DEMO/autostack.yaml`);
   const result = await $`${Deno.execPath()} run -A --quiet main.ts ${args} --config ${demo.config}`
     .cwd(ROOT)
+    .env(env)
     .stdin("null")
+    .stdout("inheritPiped")
+    .stderr("inheritPiped")
     .noThrow();
-  say(`(exit ${result.code})`);
   if (interrupted) throw new DemoError("interrupted");
-  if (expect !== undefined && result.code !== expect) {
-    throw new DemoError(`autostack ${args.join(" ")}: exit ${result.code}, expected ${expect}`);
+  say(`(exit ${result.code})`);
+  const shown = `autostack ${args.join(" ")}`;
+  if (expect.code !== undefined && result.code !== expect.code) {
+    throw new DemoError(`${shown}: exit ${result.code}, expected ${expect.code}`);
+  }
+  if (expect.silent && (result.stdout + result.stderr).trim() !== "") {
+    throw new DemoError(`${shown}: printed something, expected nothing`);
   }
   return result.code;
 }
@@ -225,7 +244,9 @@ async function cleanUp(demo: Demo, keep: boolean): Promise<void> {
   if (keep) {
     say(`kept (--keep): ${demo.dir}`);
     say(`  stacks repo ${demo.repo}, state ${join(demo.dir, "state")}, config ${demo.config}`);
-    say(`  the stacks are down; "autostack run --config ${demo.config}" starts them again`);
+    say(
+      `  the stacks are down; look around with: deno task autostack history --config ${demo.config}`,
+    );
     return;
   }
   await Deno.remove(demo.dir, { recursive: true });

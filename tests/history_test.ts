@@ -116,10 +116,20 @@ Deno.test("lastByStack() keeps the newest entry of each stack", () => {
 Deno.test("shouldRecord() writes a bad version skipped run after run only once", () => {
   const skipped = entry("web", 1, { result: "skipped_bad" });
   assert.equal(shouldRecord(undefined, skipped), true);
-  assert.equal(shouldRecord(entry("web", 0, { result: "rolled_back" }), skipped), true);
+  assert.equal(shouldRecord(entry("web", 0, { result: "deployed" }), skipped), true);
   assert.equal(shouldRecord(skipped, entry("web", 2, { result: "skipped_bad" })), false);
   assert.equal(
     shouldRecord(skipped, entry("web", 2, { result: "skipped_bad", tree: "ffffff" })),
+    true,
+  );
+});
+
+Deno.test("shouldRecord() does not write the first skip after the rollback that marked it", () => {
+  const skipped = entry("web", 1, { result: "skipped_bad" });
+  assert.equal(shouldRecord(entry("web", 0, { result: "rolled_back" }), skipped), false);
+  assert.equal(shouldRecord(entry("web", 0, { result: "failed" }), skipped), false);
+  assert.equal(
+    shouldRecord(entry("web", 0, { result: "rolled_back", tree: "other" }), skipped),
     true,
   );
 });

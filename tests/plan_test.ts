@@ -163,3 +163,9 @@ Deno.test("planRun() limits the plan to --stack names", () => {
   const stacks = [stack("a"), stack("b")];
   assert.deepEqual(statuses(input({ stacks, only: ["b"] })), [["b", "new", "deploy"]]);
 });
+
+Deno.test("planRun() refuses mode: swarm, which is not supported yet, naming the key", () => {
+  const plan = planRun(input({ settings: new Map([["web", ok({ mode: "swarm" })]]) }));
+  assert.deepEqual([plan[0]?.status, plan[0]?.action], ["error", "none"]);
+  assert.match(plan[0]!.problems![0]!, /mode: "swarm" is not supported yet/);
+});

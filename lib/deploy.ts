@@ -1,16 +1,24 @@
 /**
  * The deploy of one stack, in the order of SPEC 5: note the old version's
  * health and stop it → `pre_deploy` → save the good copy → `down` → clear →
- * copy + `version.txt` (pending) → `up` by method → health gate (rollback on
- * failure) → `post_deploy`. `version.txt` stays "pending" until the outcome is
- * reached, so a run killed anywhere leaves a stack the next run deploys again.
+ * copy + `version.txt` (pending) → `up` by method → health gate (healthy: the
+ * new good copy; not: rollback, then the bad mark) → `post_deploy`.
+ * `version.txt` stays "pending" until the outcome is reached, so a run killed
+ * anywhere leaves a stack the next run deploys again.
  * @module
  */
 import { join } from "node:path";
-import { markBad } from "./bad.ts";
+import { clearBad, markBad } from "./bad.ts";
 import { checkHealth, type ServiceFault } from "./health.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
-import { checkpoint, type Engine, filesTarget, labelTarget, saveGood } from "./engine.ts";
+import {
+  changeBad,
+  checkpoint,
+  type Engine,
+  filesTarget,
+  labelTarget,
+  saveGood,
+} from "./engine.ts";
 import { errorMessage } from "./errors.ts";
 import type { Result } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
@@ -110,8 +118,16 @@ async function deploySteps(
   const gate = await upAndCheck(engine, target, settings, method);
   if (!gate.ok) return await onUnhealthy(engine, item, settings, method, gate);
   await writeVersion(running, { ...version, pending: false });
+  // Seen healthy: this is now the version to go back to, even if a later run
+  // is killed before its step 5 could copy it (blind saw nothing, so it waits).
+  if (method === "simple") await saveGood(paths, name);
+  // A version marked bad that was forced (--force) and deployed is bad no more:
+  // kept, its mark would report the running version as skipped on every run.
+  const lifted = item.bad !== undefined &&
+    await changeBad(engine, () => clearBad(paths.bad, name));
 
-  const message = method === "blind" ? "started (blind: no health check)" : "healthy";
+  const message = (method === "blind" ? "started (blind: no health check)" : "healthy") +
+    (lifted ? "; its bad mark was lifted" : "");
   if (settings.post_deploy) {
     const post = await runScript({
       phase: "post_deploy",
@@ -137,49 +153,51 @@ async function onUnhealthy(
 ): Promise<Outcome> {
   const name = item.name;
   const markOn = settings.mark_bad ?? engine.config.mark_bad;
-  if (markOn) {
-    await markBad(engine.paths.bad, name, {
-      tree: item.stack!.tree,
-      commit: engine.head.commit,
-      marked_at: engine.deps.now().toISOString(),
-      reason: gate.message,
-    });
-  }
   const marked = markOn ? "; version marked bad" : "";
-  const target = await filesTarget(engine, name, engine.paths.running(name), settings);
-  if (!settings.rollback) {
+  try {
+    const after = await afterUnhealthy(engine, name, settings);
     return {
-      result: "failed",
-      message: `${gate.message}${marked}; rollback is off: left as is`,
+      result: after.result,
+      message: `${gate.message}${marked}; ${after.message}`,
       services: gate.services,
       method,
     };
+  } finally {
+    // Marked once the rollback is over, not before: a run killed during the
+    // rollback reached no outcome, so the next run must try this version again
+    // and roll back again; marked, it would be skipped with the stack half-restored.
+    if (markOn) {
+      await changeBad(engine, () =>
+        markBad(engine.paths.bad, name, {
+          tree: item.stack!.tree,
+          commit: engine.head.commit,
+          marked_at: engine.deps.now().toISOString(),
+          reason: gate.message,
+        }));
+    }
   }
+}
+
+/** What happens to a version that failed its gate: left, stopped, or replaced by the good one. */
+async function afterUnhealthy(
+  engine: Engine,
+  name: string,
+  settings: DeploySettings,
+): Promise<{ result: "failed" | "rolled_back"; message: string }> {
+  if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
+  const target = await filesTarget(engine, name, engine.paths.running(name), settings);
   const restored = await restoreGood(engine, name, settings, target);
   if (restored === "none") {
     await engine.compose.stop(labelTarget(engine, name)).catch(() => {});
-    return {
-      result: "failed",
-      message: `${gate.message}${marked}; no good version to go back to: stopped`,
-      services: gate.services,
-      method,
-    };
+    return { result: "failed", message: "no good version to go back to: stopped" };
   }
   if (restored.ok) {
-    return {
-      result: "rolled_back",
-      message: `${gate.message}${marked}; back on ${restored.commit.slice(0, 7)}`,
-      services: gate.services,
-      method,
-    };
+    return { result: "rolled_back", message: `back on ${restored.commit.slice(0, 7)}` };
   }
+  const commit = restored.commit.slice(0, 7);
   return {
     result: "failed",
-    message: `${gate.message}${marked}; the good version ${
-      restored.commit.slice(0, 7)
-    } is not healthy either (${restored.message}): stopped`,
-    services: gate.services,
-    method,
+    message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * What a stack's deploy needs from the run: the config, the state paths, the
  * clone, the commit, compose, and the outside world. Also the small shared
- * steps (targets, the good copy, test checkpoints) the deploy and the
- * rollback both use.
+ * steps (targets, the good copy, bad.json changes, test checkpoints) the
+ * deploy and the rollback both use.
  * @module
  */
 import { join } from "node:path";
@@ -29,6 +29,29 @@ export interface Engine {
   compose: Compose;
   /** The outside world. */
   deps: Deps;
+  /** Serialises bad.json changes of this run (see {@link changeBad}). */
+  badQueue: Queue;
+}
+
+/** Runs async tasks one after the other, in the order they were queued. */
+export class Queue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `task` once every task queued before it has ended (failed ones included). */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task, task);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+}
+
+/**
+ * Changes bad.json (mark, lift) one change at a time: each change reads the
+ * file, edits it and writes it back, so two stacks deploying in parallel
+ * (`jobs` > 1) that both failed would otherwise keep only one of their marks.
+ */
+export function changeBad<T>(engine: Engine, change: () => Promise<T>): Promise<T> {
+  return engine.badQueue.run(change);
 }
 
 /** A compose target that needs no files: `ps`, `stop`, `start`, `down` work by project label. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Compose } from "./compose.ts";
 import { deployStack, type Outcome } from "./deploy.ts";
 import type { Engine } from "./engine.ts";
-import { labelTarget } from "./engine.ts";
+import { labelTarget, Queue } from "./engine.ts";
 import { errorMessage } from "./errors.ts";
 import {
   appendHistory,
@@ -124,6 +124,10 @@ function toEntry(engine: Engine, item: PlanItem, outcome: Outcome, ms: number): 
 }
 
 /** Builds the engine of a run. */
-export function makeEngine(base: Omit<Engine, "compose">): Engine {
-  return { ...base, compose: new Compose(base.deps.runner, base.config.compose) };
+export function makeEngine(base: Omit<Engine, "compose" | "badQueue">): Engine {
+  return {
+    ...base,
+    compose: new Compose(base.deps.runner, base.config.compose),
+    badQueue: new Queue(),
+  };
 }

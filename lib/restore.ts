@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { ComposeTarget } from "./compose.ts";
 import { upAndCheck } from "./gate.ts";
-import { type Engine, filesTarget, findComposeFile, labelTarget } from "./engine.ts";
+import { checkpoint, type Engine, filesTarget, findComposeFile, labelTarget } from "./engine.ts";
 import { type DeploySettings, loadSettings } from "./settings.ts";
 import { clearRunning, installFiles, readVersion, writeVersion } from "./state.ts";
 
@@ -29,6 +29,7 @@ export async function restoreGood(
   const good = await readVersion(paths.good(name));
   if (!good) return "none";
   await compose.down({ ...current, files: undefined, dir: undefined });
+  checkpoint(engine, name, "rollback_after_down");
   const running = paths.running(name);
   const current_version = await readVersion(running);
   const shipped = new Set([

@@ -23,7 +23,7 @@ import { errorMessage } from "./errors.ts";
 import type { Result } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
 import { restoreGood } from "./restore.ts";
-import { runScript, type ScriptResult } from "./scripts.ts";
+import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
 import type { DeploySettings } from "./settings.ts";
 import { clearRunning, installFiles, readVersion, writeVersion } from "./state.ts";
 
@@ -85,13 +85,7 @@ async function deploySteps(
   const repoDir = join(paths.repo, stack.path);
   let output = "";
   if (settings.pre_deploy) {
-    const pre = await runScript({
-      phase: "pre_deploy",
-      command: settings.pre_deploy,
-      cwd: repoDir,
-      timeoutMs: settings.script_timeout,
-      env: scriptEnv,
-    }, engine.deps.logger);
+    const pre = await hook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, scriptEnv);
     output = pre.tail;
     if (!pre.ok) {
       if (hasOld) await compose.start(old).catch(() => {});
@@ -129,13 +123,14 @@ async function deploySteps(
   const message = (method === "blind" ? "started (blind: no health check)" : "healthy") +
     (lifted ? "; its bad mark was lifted" : "");
   if (settings.post_deploy) {
-    const post = await runScript({
-      phase: "post_deploy",
-      command: settings.post_deploy,
-      cwd: repoDir,
-      timeoutMs: settings.script_timeout,
-      env: scriptEnv,
-    }, engine.deps.logger);
+    const post = await hook(
+      engine,
+      "post_deploy",
+      settings.post_deploy,
+      settings,
+      repoDir,
+      scriptEnv,
+    );
     output = [output, post.tail].filter((t) => t !== "").join("\n");
     if (!post.ok) {
       return scriptFailure("post_deploy", post, method, `the new version is ${message}`);
@@ -199,6 +194,21 @@ async function afterUnhealthy(
     result: "failed",
     message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
   };
+}
+
+/** Runs a `pre_deploy`/`post_deploy` command with the stack's settings (SPEC 7). */
+function hook(
+  engine: Engine,
+  phase: ScriptRun["phase"],
+  command: string,
+  settings: DeploySettings,
+  cwd: string,
+  env: ScriptRun["env"],
+): Promise<ScriptResult> {
+  return runScript(
+    { phase, command, cwd, timeoutMs: settings.script_timeout, env },
+    engine.deps.logger,
+  );
 }
 
 function scriptFailure(

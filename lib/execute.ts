@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Compose } from "./compose.ts";
 import { deployStack, type Outcome } from "./deploy.ts";
 import type { Engine } from "./engine.ts";
-import { labelTarget, Queue } from "./engine.ts";
+import { filesTarget, labelTarget, Queue } from "./engine.ts";
+import { upAndCheck } from "./gate.ts";
 import { errorMessage } from "./errors.ts";
 import {
   appendHistory,
@@ -50,7 +51,7 @@ export async function executePlan(
     const started = engine.deps.now().getTime();
     const outcome = await actOn(engine, item);
     const entry = toEntry(engine, item, outcome, engine.deps.now().getTime() - started);
-    if (!shouldRecord(last.get(item.name), entry)) return undefined;
+    if (!item.restart && !shouldRecord(last.get(item.name), entry)) return undefined;
     await appendHistory(engine.paths.history, entry);
     return entry;
   });
@@ -61,15 +62,37 @@ async function actOn(engine: Engine, item: PlanItem): Promise<Outcome> {
   switch (item.action) {
     case "deploy":
       return await deployStack(engine, item);
-    case "skip_bad":
-      return {
+    case "skip_bad": {
+      const outcome: Outcome = {
         result: "skipped_bad",
         message: item.why,
         services: [],
         method: item.settings?.method ?? "",
       };
+      return item.restart ? await restartRunning(engine, item, outcome) : outcome;
+    }
     default:
       return await removeStack(engine, item);
+  }
+}
+
+/** Starts the deployed version again from `running_stacks/NAME` (its containers were removed). */
+async function restartRunning(engine: Engine, item: PlanItem, skip: Outcome): Promise<Outcome> {
+  const running = engine.paths.running(item.name);
+  try {
+    const target = await filesTarget(engine, item.name, running, item.settings!);
+    const gate = await upAndCheck(engine, target, item.settings!, "simple");
+    const how = gate.ok ? "started again: healthy" : `started again, ${gate.message}`;
+    return {
+      ...skip,
+      message: `${skip.message}; the deployed version's containers were missing: ${how}`,
+      services: gate.services,
+    };
+  } catch (error) {
+    return {
+      ...skip,
+      message: `${skip.message}; restarting the deployed version failed: ${errorMessage(error)}`,
+    };
   }
 }
 

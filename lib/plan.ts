@@ -46,6 +46,8 @@ export interface PlanItem {
   problems?: string[];
   /** Settings warnings (unknown keys …), one line each. */
   warnings?: string[];
+  /** `skip_bad` only: the deployed version's containers are missing; start it again. */
+  restart?: boolean;
   /** Files changed since the deployed version (filled in after planning). */
   files?: string[];
 }
@@ -132,7 +134,12 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     if (input.force) {
       return { ...item, bad: mark, status: "bad", action: "deploy", why: `${why} (--force)` };
     }
-    return { ...item, bad: mark, status: "bad", action: "skip_bad", why };
+    // The deployed (good) version lost its containers while the repo's is bad:
+    // start the deployed one again rather than leave the stack down.
+    const deployed = base.deployed;
+    const restart = deployed !== undefined && !deployed.pending && deployed.tree !== mark.tree &&
+      input.projects !== undefined && !(input.projects.get(stack.name)?.containers);
+    return { ...item, bad: mark, status: "bad", action: "skip_bad", why, restart };
   }
   return { ...item, ...versionStatus(input, stack, base.deployed) };
 }

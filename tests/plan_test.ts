@@ -169,3 +169,11 @@ Deno.test("planRun() refuses mode: swarm, which is not supported yet, naming the
   assert.deepEqual([plan[0]?.status, plan[0]?.action], ["error", "none"]);
   assert.match(plan[0]!.problems![0]!, /mode: "swarm" is not supported yet/);
 });
+
+Deno.test("planRun() starts the deployed version again when the repo's is bad and containers are gone", () => {
+  const deployed = new Map([["web", version("good")]]);
+  const gone = planRun(input({ bad: { web: mark }, deployed, projects: running() }));
+  assert.deepEqual([gone[0]?.action, gone[0]?.restart], ["skip_bad", true]);
+  const there = planRun(input({ bad: { web: mark }, deployed }));
+  assert.equal(there[0]?.restart, false);
+});

@@ -174,3 +174,30 @@ Deno.test({
       assert.ok(r.ms < 9_500, `run took ${Math.round(r.ms)} ms`);
     }),
 });
+
+Deno.test({
+  name: "run starts the good version again when its containers vanish while the repo's is bad",
+  ignore,
+  fn: () =>
+    withScene({}, async (s) => {
+      const name = s.name();
+      const v1 = await s.commit(stackFiles(name, webCompose()));
+      assert.equal((await s.run()).code, 0);
+      await s.commit(stackFiles(name, webCompose({ healthy: false })));
+      assert.equal((await s.run()).code, 1);
+      const down = await daxRunner.run([...COMPOSE, "-p", name, "down"]);
+      assert.equal(down.code, 0, down.stderr);
+
+      const r = await s.run();
+      assert.equal(r.code, 1, "the repo's version is still bad");
+      const [line] = outcomeLines(r.stdout);
+      assert.equal(line?.result, "skipped_bad");
+      assert.match(line?.message ?? "", /containers were missing: started again: healthy/);
+      const containers = await containersOf(name);
+      assert.ok(containers.length === 1 && allHealthy(containers), JSON.stringify(containers));
+      const version = await Deno.readTextFile(
+        join(s.ws.base, "running_stacks", name, "version.txt"),
+      );
+      assert.equal(version.split("\n")[0], v1);
+    }),
+});

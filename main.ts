@@ -28,6 +28,25 @@ const checkpoint = killAt
   }
   : undefined;
 
+// `watch` stops on SIGTERM/SIGINT after its current run; a second signal exits at once
+// (a deploy killed midway is redone by the next run, SPEC 5).
+let stop: AbortController | undefined;
+const stopSignal = () => {
+  if (stop) return stop.signal;
+  const controller = stop = new AbortController();
+  for (const name of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(name, () => {
+      if (controller.signal.aborted) {
+        err(`autostack: ${name} again: exiting now`);
+        Deno.exit(130);
+      }
+      err(`autostack: ${name}: stopping after the current run`);
+      controller.abort();
+    });
+  }
+  return controller.signal;
+};
+
 try {
   const code = await main(Deno.args, {
     runner: daxRunner,
@@ -42,6 +61,7 @@ try {
     err,
     isTerminal: Deno.stderr.isTerminal(),
     checkpoint,
+    stopSignal,
   });
   Deno.exit(code);
 } catch (error) {

@@ -4,7 +4,7 @@
  * `main.ts`.
  * @module
  */
-export { main, VERSION } from "./lib/app.ts";
+export { main, runOnce, type RunReport, VERSION } from "./lib/app.ts";
 export { type Command, parseCommand } from "./lib/cli.ts";
 export { type Config, configPath, loadConfig, parseConfig } from "./lib/config.ts";
 export {
@@ -29,3 +29,22 @@ export { type HistoryEntry, readHistory, type Result } from "./lib/history.ts";
 export { type BadMark, readBad } from "./lib/bad.ts";
 export { parseDuration } from "./lib/duration.ts";
 export { redact } from "./lib/redact.ts";
+export {
+  type Finding,
+  type Level,
+  type Rule,
+  validateCheckout,
+  type ValidateOptions,
+  type ValidateReport,
+} from "./lib/validate.ts";
+export {
+  formatReport,
+  type ReportJson,
+  reportJson,
+  summarize,
+  type Summary,
+} from "./lib/validate_report.ts";
+export { decideNotifications, Notifier, type NotifyDecision } from "./lib/notify.ts";
+export { buildRequest, guessFormat, type NotifyEvent } from "./lib/notify_formats.ts";
+export { handlePush, verifyPush } from "./lib/webhook.ts";
+export { Scheduler, watchCommand } from "./lib/watch.ts";

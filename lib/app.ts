@@ -5,6 +5,9 @@
  * @module
  */
 import { type Command, HELP, parseCommand, type RunCommand } from "./cli.ts";
+import { type HistoryEntry, lastByStack, readHistory } from "./history.ts";
+import { Notifier } from "./notify.ts";
+import { watchCommand } from "./watch.ts";
 import { type Config, configPath, loadConfig } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { acquireLock } from "./lock.ts";
@@ -16,6 +19,7 @@ import { rollbackCommand } from "./rollback.ts";
 import { prepareRun } from "./run.ts";
 import { formatStatus, gatherStatus } from "./status.ts";
 import { statePaths } from "./state.ts";
+import { validateCommand } from "./validate.ts";
 
 /** The program's version, printed by `autostack --version`. */
 export const VERSION = "0.1.0";
@@ -30,19 +34,38 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     case "version":
       deps.out(`autostack ${VERSION}`);
       return 0;
+    case "validate":
+      // A CI checkout has no host config: validate reads one only when --config names it.
+      return await validateCommand(command, deps);
     default:
       return await withConfig(command, deps);
   }
 }
 
-async function withConfig(command: Exclude<Command, { kind: "help" | "version" }>, deps: Deps) {
+async function withConfig(
+  command: Exclude<Command, { kind: "help" | "version" | "validate" }>,
+  deps: Deps,
+) {
   const config = await loadConfig(configPath(command.config, deps.env, deps.cwd), deps.env, {
     hostname: deps.hostname,
   });
   for (const warning of config.warnings) deps.logger.warn(warning);
   switch (command.kind) {
     case "run":
-      return await locked(config, deps, () => runCommand(command, config, deps));
+      return await locked(config, deps, async () => (await runOnce(config, deps, command)).code);
+    case "watch": {
+      const watched = {
+        ...config,
+        interval: command.interval ?? config.interval,
+        listen: command.listen ?? config.listen,
+      };
+      // Each run takes the lock itself: a manual `run` may go in between.
+      return await watchCommand(
+        watched,
+        deps,
+        () => locked(watched, deps, () => runOnce(watched, deps, WATCH_RUN)),
+      );
+    }
     case "status": {
       const stacks = await gatherStatus(config, deps);
       if (command.json) deps.out(JSON.stringify(stacks, null, 2));
@@ -61,7 +84,7 @@ async function withConfig(command: Exclude<Command, { kind: "help" | "version" }
 }
 
 /** Runs `fn` while holding the run lock of `base_dir`. */
-async function locked(config: Config, deps: Deps, fn: () => Promise<number>): Promise<number> {
+async function locked<T>(config: Config, deps: Deps, fn: () => Promise<T>): Promise<T> {
   await Deno.mkdir(config.base_dir, { recursive: true });
   const lock = await acquireLock(statePaths(config.base_dir).lock, {
     pid: deps.pid,
@@ -76,7 +99,30 @@ async function locked(config: Config, deps: Deps, fn: () => Promise<number>): Pr
   }
 }
 
-async function runCommand(command: RunCommand, config: Config, deps: Deps): Promise<number> {
+/** The flags of one run. */
+export type RunFlags = Pick<RunCommand, "dryRun" | "stacks" | "force" | "json">;
+
+/** What one run did: its exit code and the history entries it wrote. */
+export interface RunReport {
+  /** 0 all healthy or unchanged, 1 a stack failed or was refused (SPEC 5). */
+  code: number;
+  /** The outcomes written to history this run (none for a dry run). */
+  entries: HistoryEntry[];
+}
+
+/** A run of `watch`: every stack, no force, text output. */
+const WATCH_RUN: RunFlags = { dryRun: false, stacks: [], force: false, json: false };
+
+/**
+ * One run (the caller holds the lock): plan, deploy, report, notify. Throws
+ * when the run cannot start (a failed fetch, bad usage); a stack's failure is
+ * an outcome, not an exception.
+ */
+export async function runOnce(
+  config: Config,
+  deps: Deps,
+  command: RunFlags,
+): Promise<RunReport> {
   const prepared = await prepareRun(config, deps, { force: command.force, only: command.stacks });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
   for (const item of prepared.plan) {
@@ -96,18 +142,29 @@ async function runCommand(command: RunCommand, config: Config, deps: Deps): Prom
     } else {
       for (const line of formatPlan(prepared.plan, prepared.head)) deps.out(line);
     }
-    return refused ? 1 : 0;
+    return { code: refused ? 1 : 0, entries: [] };
   }
+  const paths = statePaths(config.base_dir);
+  // Read before the run: what each stack's last outcome was decides what is news.
+  const previous = config.notify.length > 0
+    ? lastByStack(await readHistory(paths.history))
+    : new Map<string, HistoryEntry>();
   const engine = makeEngine({
     config,
-    paths: statePaths(config.base_dir),
+    paths,
     repo: prepared.repo,
     head: prepared.head,
     deps,
   });
   const entries = await executePlan(engine, prepared.plan);
   reportOutcomes(entries, command.json, prepared.head.commit, deps);
+  await new Notifier({
+    targets: config.notify,
+    runner: deps.runner,
+    logger: deps.logger,
+    hostname: config.hostname,
+  }).notifyAll(entries, previous);
   const bad = entries.some((e) => FAILURES.has(e.result)) ||
     prepared.plan.some((i) => i.action === "skip_bad");
-  return refused || bad ? 1 : 0;
+  return { code: refused || bad ? 1 : 0, entries };
 }

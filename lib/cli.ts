@@ -5,7 +5,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
+import { parseListen } from "./watch_server.ts";
 
 /** `autostack run`. */
 export interface RunCommand {
@@ -45,6 +47,26 @@ export interface RollbackCommand {
   name: string;
   json: boolean;
 }
+/** `autostack watch`: flags override the config's `interval` and `listen`. */
+export interface WatchCommand {
+  kind: "watch";
+  config?: string;
+  /** `--interval`, in ms. */
+  interval?: number;
+  /** `--listen`, e.g. `127.0.0.1:9000`. */
+  listen?: string;
+}
+/** `autostack validate [PATH]`: lint a stacks checkout (SPEC 10). */
+export interface ValidateCommand {
+  kind: "validate";
+  /** The checkout to check (default `.`). */
+  path: string;
+  /** Only with `--config`: the config's watched folders and defaults are used. */
+  config?: string;
+  json: boolean;
+  /** Warnings fail the check too. */
+  strict: boolean;
+}
 /** `autostack help` / `--help`, `--version`. */
 export interface InfoCommand {
   kind: "help" | "version";
@@ -57,6 +79,8 @@ export type Command =
   | HistoryCommand
   | BadCommand
   | RollbackCommand
+  | WatchCommand
+  | ValidateCommand
   | InfoCommand;
 
 /** The help text. */
@@ -69,10 +93,12 @@ Usage:
   autostack history  [--config F] [--stack NAME] [--limit N] [--json]
   autostack bad      list | clear NAME  [--config F]
   autostack rollback NAME [--config F]
+  autostack watch    [--config F] [--interval 60s] [--listen ADDR]
+  autostack validate [PATH] [--config F] [--json] [--strict]   lint a stacks checkout, for its CI
 
-Config: --config F, else $AUTOSTACK_CONFIG, else ./autostack.yaml.
+Config: --config F, else $AUTOSTACK_CONFIG, else ./autostack.yaml (validate: --config F only).
 Exit codes: 0 all healthy or unchanged, 1 a stack failed, 2 bad config or usage,
-75 another run holds the lock.`;
+75 another run holds the lock. validate: 1 on errors (with --strict, on warnings too).`;
 
 const COMMON = {
   config: { type: "string", short: "c" },
@@ -125,6 +151,10 @@ export function parseCommand(argv: readonly string[]): Command {
       if (positionals.length !== 1) throw new UsageError("rollback: expected one stack name");
       return { kind: "rollback", config: values.config, name: positionals[0]!, json: values.json };
     }
+    case "watch":
+      return parseWatch(rest);
+    case "validate":
+      return parseValidate(rest);
     default:
       throw new UsageError(`unknown command "${name}" (try: autostack help)`);
   }
@@ -186,4 +216,49 @@ function parseBad(args: string[]): BadCommand {
   if (name === undefined) throw new UsageError("bad clear: expected a stack name");
   noPositionals("bad clear", extra);
   return { kind: "bad", action: "clear", name, config: values.config, json: values.json };
+}
+
+function parseWatch(args: string[]): WatchCommand {
+  const { values, positionals } = usage("watch", () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: COMMON.config,
+        interval: { type: "string" },
+        listen: { type: "string" },
+      },
+    }));
+  noPositionals("watch", positionals);
+  const interval = values.interval === undefined ? undefined : parseDuration(values.interval);
+  if (values.interval !== undefined && !(interval !== undefined && interval > 0)) {
+    throw new UsageError(
+      `watch: --interval must be a positive duration such as 30s or 5m: "${values.interval}"`,
+    );
+  }
+  if (values.listen !== undefined && parseListen(values.listen) === undefined) {
+    throw new UsageError(
+      `watch: --listen must be an address such as 127.0.0.1:9000: "${values.listen}"`,
+    );
+  }
+  return { kind: "watch", config: values.config, interval, listen: values.listen };
+}
+
+/** `validate [PATH]`: the config is read only when `--config` is given, never from the environment. */
+export function parseValidate(args: string[]): ValidateCommand {
+  const { values, positionals } = usage("validate", () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...COMMON, strict: { type: "boolean", default: false } },
+    }));
+  const [path = ".", ...extra] = positionals;
+  noPositionals("validate", extra);
+  return {
+    kind: "validate",
+    path,
+    config: values.config,
+    json: values.json,
+    strict: values.strict,
+  };
 }

@@ -32,8 +32,14 @@ export interface Deps {
   /** Whether stderr is a terminal (progress bars only then). */
   isTerminal: boolean;
   /**
+   * `watch` only: installs the SIGTERM/SIGINT handlers (lazily, so that `run`
+   * keeps the default: a signal ends it) and returns the signal they abort.
+   * Absent in tests that do not stop a watch.
+   */
+  stopSignal?: () => AbortSignal;
+  /**
    * Test hook, called at named deploy steps (`after_stop`, `after_down`,
-   * `after_copy`, `waiting_health` …); the e2e tests make it kill the process
+   * `after_clear`, `after_copy`, `waiting_health`, `rollback_after_down`); the e2e tests make it kill the process
    * there to prove a killed run converges. Absent in normal use.
    */
   checkpoint?: (step: string, stack: string) => void;

@@ -57,3 +57,29 @@ Deno.test("parseCommand() shows help for no arguments and --help", () => {
   assert.equal(parseCommand([]).kind, "help");
   assert.equal(parseCommand(["run", "--help"]).kind, "help");
 });
+
+Deno.test("parseCommand() reads validate with its defaults: PATH ., no config", () => {
+  assert.deepEqual(parseCommand(["validate"]), {
+    kind: "validate",
+    path: ".",
+    config: undefined,
+    json: false,
+    strict: false,
+  });
+});
+
+Deno.test("parseCommand() reads validate PATH --config F --json --strict", () => {
+  assert.deepEqual(
+    parseCommand(["validate", "stacks-repo", "--config", "a.yaml", "--json", "--strict"]),
+    { kind: "validate", path: "stacks-repo", config: "a.yaml", json: true, strict: true },
+  );
+});
+
+Deno.test("parseCommand() refuses validate with two paths or an unknown flag", () => {
+  assert.throws(() => parseCommand(["validate", "a", "b"]), /validate: unexpected argument "b"/);
+  assert.throws(() => parseCommand(["validate", "--strcit"]), (e: unknown) => {
+    assert.ok(e instanceof UsageError);
+    assert.match(e.message, /^validate: .*--strcit/);
+    return true;
+  });
+});

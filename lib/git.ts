@@ -154,7 +154,8 @@ export class Repo {
 }
 
 function lastLines(text: string, count: number): string {
-  return text.trim().split("\n").slice(-count).map((l) => l.trim()).join(" | ");
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  return lines.slice(-count).join(" | ");
 }
 
 /** Options of {@link syncRepo}. */

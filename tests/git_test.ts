@@ -117,3 +117,17 @@ Deno.test("Repo.changedFiles() lists files changed in a stack's tree", async () 
     assert.equal(await repo.changedFiles("0".repeat(40), after), undefined);
   });
 });
+
+Deno.test("Repo.git() quotes git's last lines without blank ones", async () => {
+  const runner = fakeRunner(() => ({
+    code: 128,
+    stderr:
+      "fatal: 'x' does not appear to be a git repository\n\nPlease make sure you have access\n",
+  }));
+  const { Repo } = await import("../lib/git.ts");
+  const error = await new Repo(runner, "/nowhere").git(["fetch"]).catch((e) => e);
+  assert.equal(
+    error.message,
+    "git fetch: fatal: 'x' does not appear to be a git repository | Please make sure you have access",
+  );
+});

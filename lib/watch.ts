@@ -58,6 +58,11 @@ export interface SchedulerOptions {
   clock: Clock;
   /** Aborted to stop: a sleep ends at once, a run is finished first. */
   signal: AbortSignal;
+  /**
+   * How long a trigger that wakes the loop waits before the run starts, so
+   * the rest of a burst of pushes joins it (default 300 ms).
+   */
+  settleMs?: number;
 }
 
 /** Runs at start, after each pause, and on {@link trigger}; one run at a time. */
@@ -104,6 +109,9 @@ export class Scheduler {
         this.#wake = new AbortController();
         await clock.sleep(this.#o.delay(), AbortSignal.any([this.#wake.signal, signal]));
         this.#wake = undefined;
+        if (this.#pending !== undefined && !signal.aborted) {
+          await clock.sleep(this.#o.settleMs ?? 300, signal);
+        }
       }
       reason = this.#pending ?? "interval";
     }

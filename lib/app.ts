@@ -5,9 +5,8 @@
  * @module
  */
 import { type Command, HELP, parseCommand, type RunCommand } from "./cli.ts";
-import { type HistoryEntry, lastByStack, readHistory } from "./history.ts";
+import { type HistoryEntry, lastEntries } from "./history.ts";
 import { Notifier } from "./notify.ts";
-import { watchCommand } from "./watch.ts";
 import { type Config, configPath, loadConfig } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { acquireLock } from "./lock.ts";
@@ -59,6 +58,8 @@ async function withConfig(
         interval: command.interval ?? config.interval,
         listen: command.listen ?? config.listen,
       };
+      // Loaded on demand: its metrics library costs every cron `run` ~20 ms of start-up.
+      const { watchCommand } = await import("./watch.ts");
       // Each run takes the lock itself: a manual `run` may go in between.
       return await watchCommand(
         watched,
@@ -123,7 +124,11 @@ export async function runOnce(
   deps: Deps,
   command: RunFlags,
 ): Promise<RunReport> {
-  const prepared = await prepareRun(config, deps, { force: command.force, only: command.stacks });
+  const prepared = await prepareRun(config, deps, {
+    force: command.force,
+    only: command.stacks,
+    changedFiles: command.dryRun,
+  });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
   for (const item of prepared.plan) {
     for (const problem of item.problems ?? []) {
@@ -146,8 +151,9 @@ export async function runOnce(
   }
   const paths = statePaths(config.base_dir);
   // Read before the run: what each stack's last outcome was decides what is news.
+  const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
   const previous = config.notify.length > 0
-    ? lastByStack(await readHistory(paths.history))
+    ? await lastEntries(paths.history, acted)
     : new Map<string, HistoryEntry>();
   const engine = makeEngine({
     config,

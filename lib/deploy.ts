@@ -1,6 +1,7 @@
 /**
  * The deploy of one stack, in the order of SPEC 5: note the old version's
- * health and stop it → `pre_deploy` → save the good copy → `down` → clear →
+ * health and stop it (only when a `pre_deploy` runs before the `down`, see
+ * {@link stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear →
  * copy + `version.txt` (pending) → `up` by method → health gate (healthy: the
  * new good copy; not: rollback, then the bad mark) → `post_deploy`.
  * `version.txt` stays "pending" until the outcome is reached, so a run killed
@@ -9,7 +10,7 @@
  */
 import { join } from "node:path";
 import { clearBad, markBad } from "./bad.ts";
-import { checkHealth, type ServiceFault } from "./health.ts";
+import { evaluateHealth, type ServiceFault } from "./health.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
 import {
   changeBad,
@@ -20,6 +21,7 @@ import {
   saveGood,
 } from "./engine.ts";
 import { errorMessage } from "./errors.ts";
+import { deployCanary, needsCanary } from "./canary.ts";
 import type { Result } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
 import { restoreGood } from "./restore.ts";
@@ -39,18 +41,23 @@ export interface Outcome {
   method: string;
   /** Script output tails, when a script ran. */
   output?: string;
+  /** The compose project live afterwards, when it may not be the stack name (canary). */
+  project?: string;
 }
 
 /** Deploys the repo's version of a planned stack; never throws for a stack's own failure. */
 export async function deployStack(engine: Engine, item: PlanItem): Promise<Outcome> {
   const settings = item.settings!;
   const method = settings.method === "canary" ? "simple" : settings.method;
-  const note = settings.method === "canary"
-    ? " (canary is not available yet: deployed with simple)"
-    : "";
-  try {
+  // The canary falls back on these steps, with a note saying why.
+  const steps = async (note = "") => {
     const outcome = await deploySteps(engine, item, settings, method);
     return { ...outcome, message: `${outcome.message}${note}` };
+  };
+  try {
+    return await needsCanary(engine, item)
+      ? await deployCanary(engine, item, steps)
+      : await steps();
   } catch (error) {
     // Docker or file errors end this stack's deploy, not the run.
     return { result: "failed", message: errorMessage(error), services: [], method };
@@ -67,12 +74,15 @@ async function deploySteps(
   const stack = item.stack!;
   const { paths, compose } = engine;
   const running = paths.running(name);
-  const old = labelTarget(engine, name);
+  // The old version may be live under the canary's second project name.
+  const old = labelTarget(engine, item.deployed?.project ?? name);
   const oldVersion = item.deployed ?? await readVersion(running);
-  const hasOld = (await compose.ps(name)).length > 0;
+  // One look answers both: is an old version there, and is it healthy?
+  const oldContainers = await compose.containers(old.project);
+  const hasOld = oldContainers.length > 0;
   const oldHealthy = hasOld && oldVersion !== undefined && !oldVersion.pending &&
-    (await checkHealth(compose, old)).status === "healthy";
-  if (hasOld) await compose.stop(old);
+    evaluateHealth([], oldContainers).status === "healthy";
+  if (hasOld && stopsBeforeDown(settings)) await compose.stop(old);
   checkpoint(engine, name, "after_stop");
 
   const scriptEnv = {
@@ -93,15 +103,13 @@ async function deploySteps(
     }
   }
 
+  // The file lists come from git, not Docker: ask while the old version goes down.
+  const shipped = shippedFiles(engine, oldVersion?.tree, stack.tree);
   if (oldHealthy) await saveGood(paths, name);
   if (hasOld) await compose.down(old);
   checkpoint(engine, name, "after_down");
 
-  const shipped = new Set([
-    ...(oldVersion ? await engine.repo.filesOf(oldVersion.tree) ?? [] : []),
-    ...(await engine.repo.filesOf(stack.tree) ?? []),
-  ]);
-  await clearRunning(running, shipped, join(paths.orphans(name), stamp(engine)));
+  await clearRunning(running, await shipped, join(paths.orphans(name), stamp(engine)));
   checkpoint(engine, name, "after_clear");
   await installFiles(repoDir, running);
   const version = { commit: engine.head.commit, tree: stack.tree, pending: true };
@@ -137,6 +145,29 @@ async function deploySteps(
     }
   }
   return { result: "deployed", message, services: [], method, output: output || undefined };
+}
+
+/**
+ * Whether the old version is stopped on its own before it is taken down. SPEC
+ * 5 stops it, runs `pre_deploy`, then takes it down; without a `pre_deploy`
+ * nothing happens in between and `down` stops the containers itself, so a
+ * separate `stop` would only add a compose call (~0.3 s) to the downtime.
+ */
+export function stopsBeforeDown(settings: Pick<DeploySettings, "pre_deploy">): boolean {
+  return settings.pre_deploy !== undefined;
+}
+
+/** The files the old and the new version ship (what clearing may delete), from git in parallel. */
+async function shippedFiles(
+  engine: Engine,
+  oldTree: string | undefined,
+  newTree: string,
+): Promise<Set<string>> {
+  const lists = await Promise.all([
+    oldTree === undefined ? undefined : engine.repo.filesOf(oldTree),
+    engine.repo.filesOf(newTree),
+  ]);
+  return new Set(lists.flatMap((files) => files ?? []));
 }
 
 async function onUnhealthy(

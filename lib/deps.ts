@@ -39,7 +39,9 @@ export interface Deps {
   stopSignal?: () => AbortSignal;
   /**
    * Test hook, called at named deploy steps (`after_stop`, `after_down`,
-   * `after_clear`, `after_copy`, `waiting_health`, `rollback_after_down`); the e2e tests make it kill the process
+   * `after_clear`, `after_copy`, `waiting_health`, `rollback_after_down`; for a
+   * canary `canary_after_copy`, `canary_waiting_health`, `canary_soak`,
+   * `canary_after_switch`, `canary_drain`); the e2e tests make it kill the process
    * there to prove a killed run converges. Absent in normal use.
    */
   checkpoint?: (step: string, stack: string) => void;

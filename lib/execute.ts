@@ -8,16 +8,11 @@ import { join } from "node:path";
 import { Compose } from "./compose.ts";
 import { deployStack, type Outcome } from "./deploy.ts";
 import type { Engine } from "./engine.ts";
-import { filesTarget, labelTarget, Queue } from "./engine.ts";
+import { filesTarget, Queue } from "./engine.ts";
+import { liveProject, takeDownStack } from "./canary.ts";
 import { upAndCheck } from "./gate.ts";
 import { errorMessage } from "./errors.ts";
-import {
-  appendHistory,
-  type HistoryEntry,
-  lastByStack,
-  readHistory,
-  shouldRecord,
-} from "./history.ts";
+import { appendHistory, type HistoryEntry, lastEntries, shouldRecord } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
 import { clearRunning, readVersion } from "./state.ts";
 
@@ -46,7 +41,9 @@ export async function executePlan(
 ): Promise<HistoryEntry[]> {
   const todo = plan.filter((i) => i.action !== "none");
   if (todo.length === 0) return [];
-  const last = lastByStack(await readHistory(engine.paths.history));
+  // Only a skipped bad version looks back (to be written once, SPEC 8).
+  const skipped = todo.filter((i) => i.action === "skip_bad").map((i) => i.name);
+  const last = await lastEntries(engine.paths.history, skipped);
   const entries = await pool(todo, engine.config.jobs, async (item) => {
     const started = engine.deps.now().getTime();
     const outcome = await actOn(engine, item);
@@ -80,7 +77,8 @@ async function actOn(engine: Engine, item: PlanItem): Promise<Outcome> {
 async function restartRunning(engine: Engine, item: PlanItem, skip: Outcome): Promise<Outcome> {
   const running = engine.paths.running(item.name);
   try {
-    const target = await filesTarget(engine, item.name, running, item.settings!);
+    const project = liveProject(item.name, item.deployed);
+    const target = await filesTarget(engine, project, running, item.settings!);
     const gate = await upAndCheck(engine, target, item.settings!, "simple");
     const how = gate.ok ? "started again: healthy" : `started again, ${gate.message}`;
     return {
@@ -100,7 +98,8 @@ async function restartRunning(engine: Engine, item: PlanItem, skip: Outcome): Pr
 async function removeStack(engine: Engine, item: PlanItem): Promise<Outcome> {
   const running = engine.paths.running(item.name);
   try {
-    await engine.compose.down(labelTarget(engine, item.name));
+    // Every copy: the live project may be the canary's second name.
+    await takeDownStack(engine, item.name, item.deployed);
     const version = await readVersion(running);
     const shipped = version ? await engine.repo.filesOf(version.tree) : undefined;
     const stamp = engine.deps.now().toISOString().replace(/[:.]/g, "-");
@@ -141,7 +140,7 @@ function toEntry(engine: Engine, item: PlanItem, outcome: Outcome, ms: number): 
     duration_ms: Math.round(ms),
     message: outcome.message,
     services: outcome.services,
-    project: item.name,
+    project: outcome.project ?? liveProject(item.name, item.deployed),
     ...(outcome.output ? { output: outcome.output } : {}),
   };
 }

@@ -28,6 +28,9 @@ export async function upAndCheck(
   settings: DeploySettings,
   method: "blind" | "simple",
 ): Promise<Gate> {
+  // `config --services` needs only the files: ask while `up` runs, not after it.
+  const services = method === "blind" ? undefined : engine.compose.services(target);
+  services?.catch(() => {}); // awaited by waitHealthy; a failed `up` must not leave it unhandled
   try {
     await engine.compose.up(target);
   } catch (error) {
@@ -48,6 +51,7 @@ export async function upAndCheck(
     },
     target,
     settings.health_timeout,
+    { services },
   ).finally(() => progress.done());
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {

@@ -5,9 +5,34 @@
  * redacts credentials from errors and never lets git prompt (cron has no tty).
  * @module
  */
+import { join } from "node:path";
 import { GitError } from "./errors.ts";
 import type { Runner } from "./process.ts";
 import { redact } from "./redact.ts";
+
+/**
+ * The `url` of `[remote "origin"]` in the text of a clone's `.git/config`, when
+ * the file states it plainly: exactly one such line, without quotes,
+ * backslashes or comment characters, and no `include` that could override it.
+ * Anything else gives `undefined`, and the caller asks `git config` instead.
+ */
+export function plainOriginUrl(configText: string): string | undefined {
+  const urls: string[] = [];
+  let inOrigin = false;
+  for (const raw of configText.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) {
+      if (/^\[\s*include/i.test(line) || /^\[\s*remote\s*\./i.test(line)) return undefined;
+      // The section name is case-insensitive, the subsection name ("origin") is not.
+      inOrigin = /^\[\s*remote\s+"(.*)"\s*\]$/i.exec(line)?.[1] === "origin";
+      continue;
+    }
+    const url = inOrigin ? /^url\s*=\s*(.*)$/i.exec(line)?.[1] : undefined;
+    if (url !== undefined) urls.push(url);
+  }
+  const [url] = urls;
+  return urls.length === 1 && url && !/["\\;#]/.test(url) ? url : undefined;
+}
 
 /** The ref autostack fetches the deployed branch into. */
 export const DEPLOY_REF = "refs/autostack/deploy";
@@ -74,6 +99,10 @@ export class Repo {
 
   /** The `origin` URL of the clone, or `undefined` when `dir` is not a clone. */
   async originUrl(): Promise<string | undefined> {
+    // Reading the file git wrote saves a process on every run; anything unusual asks git.
+    const text = await Deno.readTextFile(join(this.dir, ".git", "config")).catch(() => undefined);
+    const plain = text === undefined ? undefined : plainOriginUrl(text);
+    if (plain !== undefined) return plain;
     const result = await this.runner.run(
       ["git", "-C", this.dir, "config", "--get", "remote.origin.url"],
     );
@@ -175,9 +204,12 @@ export interface SyncOptions {
 /**
  * Brings the clone to the tip of the deployed branch: clones on the first run
  * (into a temporary folder renamed in place, so a killed clone leaves nothing
- * half-made) and again when `repo` changed; otherwise fetches.
+ * half-made) and again when `repo` changed; otherwise fetches. Returns the
+ * commit and every entry of its tree ({@link Repo.listTree}).
  */
-export async function syncRepo(options: SyncOptions): Promise<{ repo: Repo; head: Head }> {
+export async function syncRepo(
+  options: SyncOptions,
+): Promise<{ repo: Repo; head: Head; entries: TreeEntry[] }> {
   const repo = new Repo(options.runner, options.dir);
   const origin = await repo.originUrl();
   const clone = origin !== options.url;
@@ -189,9 +221,13 @@ export async function syncRepo(options: SyncOptions): Promise<{ repo: Repo; head
   }
   await repo.fetch(options.branch);
   const head = await repo.resolve();
-  // A --no-checkout clone has HEAD at the commit but an empty work tree.
-  await repo.checkout(head.commit, clone ? undefined : head.checkedOut);
-  return { repo, head: { commit: head.commit, tree: head.tree } };
+  // The listing needs the commit, not the work tree: list it while checking out.
+  const [entries] = await Promise.all([
+    repo.listTree(head.commit),
+    // A --no-checkout clone has HEAD at the commit but an empty work tree.
+    repo.checkout(head.commit, clone ? undefined : head.checkedOut),
+  ]);
+  return { repo, head: { commit: head.commit, tree: head.tree }, entries };
 }
 
 async function freshClone(options: SyncOptions): Promise<void> {

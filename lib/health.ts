@@ -6,6 +6,7 @@
  */
 import type { Compose, ComposeTarget, ContainerInfo, ProbeResult } from "./compose.ts";
 import { ComposeError } from "./errors.ts";
+import { nextLookIn, type ProbeSchedule } from "./probe_schedule.ts";
 
 /** Why one service is not healthy (yet). */
 export interface ServiceFault {
@@ -115,28 +116,50 @@ export interface WaitDeps {
   onTick?(v: Verdict, elapsedMs: number): void;
 }
 
+/** Options of {@link waitHealthy}. */
+export interface WaitOptions {
+  /** Time between looks, in ms (default 250). */
+  intervalMs?: number;
+  /** The project's services, when the caller already asked (e.g. while `up` ran). */
+  services?: Promise<string[]>;
+}
+
 /**
- * Polls the project every `intervalMs` (ps, plus one inspect when a
- * healthcheck is not passing) until it is healthy, has failed for good, or
- * `timeoutMs` is over; then a still-waiting verdict becomes `failed` with the
- * faults of the last look. Transient compose errors are retried until the
- * timeout, and only thrown when the last look failed too.
+ * Polls the project every `intervalMs` (one `docker ps`, plus one inspect when
+ * a healthcheck fails, or is still starting near the end) until it is healthy,
+ * has failed for good, or `timeoutMs` is over; then a still-waiting verdict
+ * becomes `failed` with the faults of the last look. The first look is at
+ * once. Transient compose errors are retried until the timeout, and only
+ * thrown when the last look failed too. A number for `options` is the interval.
  */
 export async function waitHealthy(
   deps: WaitDeps,
   target: ComposeTarget,
   timeoutMs: number,
-  intervalMs = 250,
+  options: number | WaitOptions = {},
 ): Promise<Verdict> {
+  const { intervalMs = 250, services: asked } = typeof options === "number"
+    ? { intervalMs: options }
+    : options;
   const start = deps.now();
-  const services = await deps.compose.services(target);
+  const services = await (asked ?? deps.compose.services(target));
   // The outcome of the latest look: the faults it found, or the error it hit.
   let last: { faults: ServiceFault[] } | { error: unknown } = { faults: [] };
+  // When the starting healthchecks report, asked once: the next look follows them.
+  let schedules: ProbeSchedule[] | undefined;
   while (true) {
     const tickStart = deps.now();
     let verdict: Verdict | undefined;
+    // A starting healthcheck has rarely anything to quote yet: ask for its last
+    // probe only when this look may be the last one, and so end in the message.
+    const lastLooks = tickStart - start + intervalMs >= timeoutMs;
     try {
-      verdict = await look(deps.compose, target.project, services);
+      const seen = await look(deps.compose, target.project, services, lastLooks);
+      verdict = seen.verdict;
+      const starting = seen.containers.filter((c) => c.health === "starting").map((c) => c.id);
+      if (schedules === undefined && verdict.status === "waiting" && starting.length > 0) {
+        schedules = await deps.compose.probeSchedules(starting);
+      }
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
       last = { error };
@@ -153,7 +176,8 @@ export async function waitHealthy(
     }
     // Time spent in ps counts towards the interval, so the pace stays near 4 looks/s.
     const rest = Math.max(0, intervalMs - (deps.now() - tickStart));
-    await deps.sleep(Math.min(rest, timeoutMs - elapsed));
+    const probe = nextLookIn(deps.now(), schedules ?? [], intervalMs);
+    await deps.sleep(Math.min(rest, probe, timeoutMs - elapsed));
   }
 }
 
@@ -171,15 +195,33 @@ export async function checkHealth(compose: Compose, target: ComposeTarget): Prom
       if (!(error instanceof ComposeError)) throw error;
     }
   }
-  return await look(compose, target.project, services);
+  return (await look(compose, target.project, services)).verdict;
 }
 
-async function look(compose: Compose, project: string, services: string[]): Promise<Verdict> {
-  const containers = await compose.ps(project);
+/**
+ * One look: the containers, then (for the quote in a fault) one inspect of
+ * those whose healthcheck fails, and of those still starting when `starting`.
+ */
+async function look(
+  compose: Compose,
+  project: string,
+  services: string[],
+  starting = true,
+): Promise<{ verdict: Verdict; containers: ContainerInfo[] }> {
+  const containers = await compose.containers(project);
+  return { verdict: await judgeQuoting(compose, services, containers, starting), containers };
+}
+
+async function judgeQuoting(
+  compose: Compose,
+  services: string[],
+  containers: ContainerInfo[],
+  starting: boolean,
+): Promise<Verdict> {
   const first = evaluateHealth(services, containers);
   if (first.status === "healthy") return first;
   const probed = containers.filter((c) =>
-    c.state === "running" && (c.health === "unhealthy" || c.health === "starting")
+    c.state === "running" && (c.health === "unhealthy" || (starting && c.health === "starting"))
   );
   if (probed.length === 0) return first;
   try {

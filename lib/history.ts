@@ -138,6 +138,44 @@ export function parseHistoryLine(line: string): HistoryEntry | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * The newest entry of each of `stacks`, reading the file from its end and
+ * stopping once every one is found: a run needs the last word on the stacks
+ * it acts on, not the whole history (which only grows). No stacks, no read.
+ */
+export async function lastEntries(
+  path: string,
+  stacks: Iterable<string>,
+): Promise<Map<string, HistoryEntry>> {
+  const wanted = new Set(stacks);
+  const found = new Map<string, HistoryEntry>();
+  if (wanted.size === 0) return found;
+  const text = await readTextOrUndefined(path);
+  if (text === undefined) return found;
+  let end = text.length;
+  while (end > 0 && found.size < wanted.size) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const line = text.slice(start, end);
+    end = start - 1;
+    // Parse only lines that can be about a wanted stack not found yet.
+    const stack = /"stack":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+    const name = stack === undefined ? undefined : parseName(stack);
+    if (name === undefined || !wanted.has(name) || found.has(name)) continue;
+    const entry = parseHistoryLine(line);
+    if (entry?.stack === name) found.set(name, entry);
+  }
+  return found;
+}
+
+function parseName(quoted: string): string | undefined {
+  try {
+    const name: unknown = JSON.parse(quoted);
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The newest entry of each stack, from entries given newest first (as {@link readHistory} returns them). */
 export function lastByStack(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
   const last = new Map<string, HistoryEntry>();

@@ -10,6 +10,7 @@ import type { ProjectSummary } from "./containers.ts";
 import type { Stack } from "./discover.ts";
 import { type DeploySettings, formatProblem, type SettingsResult } from "./settings.ts";
 import type { VersionInfo } from "./state.ts";
+import { liveProject, peerProject, projectPair } from "./canary.ts";
 
 /** A stack's status in the plan. */
 export type PlanStatus =
@@ -48,6 +49,8 @@ export interface PlanItem {
   warnings?: string[];
   /** `skip_bad` only: the deployed version's containers are missing; start it again. */
   restart?: boolean;
+  /** `method: canary` only: why the stack cannot take its second project name. */
+  canaryBlocked?: string;
   /** Files changed since the deployed version (filled in after planning). */
   files?: string[];
 }
@@ -118,7 +121,7 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
       problems: [problem],
     };
   }
-  const item = { ...base, settings };
+  const item = { ...base, settings, ...canaryBlock(input, stack.name, settings) };
   const off = disabledWhy(settings, input.hostname);
   if (off) {
     if (!input.deployed.has(stack.name)) {
@@ -138,7 +141,8 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     // start the deployed one again rather than leave the stack down.
     const deployed = base.deployed;
     const restart = deployed !== undefined && !deployed.pending && deployed.tree !== mark.tree &&
-      input.projects !== undefined && !(input.projects.get(stack.name)?.containers);
+      input.projects !== undefined &&
+      !(input.projects.get(liveProject(stack.name, deployed))?.containers);
     return { ...item, bad: mark, status: "bad", action: "skip_bad", why, restart };
   }
   return { ...item, ...versionStatus(input, stack, base.deployed) };
@@ -173,9 +177,43 @@ function versionStatus(
   if (deployed.tree !== stack.tree) {
     return { status: "changed", action: "deploy", why: "files changed" };
   }
-  const project = input.projects?.get(stack.name);
+  const live = liveProject(stack.name, deployed);
+  const project = input.projects?.get(live);
   if (input.projects && (!project || project.containers === 0)) {
     return { status: "changed", action: "deploy", why: "containers missing" };
   }
+  const left = leftBehind(input, stack.name, deployed);
+  if (left) {
+    return { status: "changed", action: "deploy", why: `a second copy (${left}) is running` };
+  }
   return { status: "unchanged", action: "none", why: "" };
+}
+
+/** Whether a stack name is a stack of the repo or deployed here. */
+function isStack(input: PlanInput, name: string): boolean {
+  return input.deployed.has(name) || input.stacks.some((s) => s.name === name);
+}
+
+/** A canary stack whose second project name is another stack's cannot use it. */
+function canaryBlock(input: PlanInput, name: string, settings: DeploySettings) {
+  if (settings.method !== "canary") return {};
+  const second = projectPair(name)[1];
+  if (!isStack(input, second)) return {};
+  return { canaryBlocked: `its second project name "${second}" is another stack's name` };
+}
+
+/**
+ * The peer project of a canary stack when it has running containers: a run
+ * killed mid-canary left a second copy, which the next deploy takes down.
+ */
+function leftBehind(
+  input: PlanInput,
+  name: string,
+  deployed: VersionInfo,
+): string | undefined {
+  const settings = input.settings.get(name)?.settings;
+  if (settings?.method !== "canary" && deployed.project === undefined) return undefined;
+  const peer = peerProject(name, liveProject(name, deployed));
+  if (isStack(input, peer) || !(input.projects?.get(peer)?.running)) return undefined;
+  return peer;
 }

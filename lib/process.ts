@@ -34,6 +34,13 @@ export interface Runner {
   run(cmd: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
+/** The last non-empty lines of a command's output, for error messages. */
+export function tail(text: string, lines = 10): string {
+  return text.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "").slice(-lines).join(
+    "\n",
+  );
+}
+
 /** The real runner, on dax. */
 export const daxRunner: Runner = {
   async run(cmd, options = {}) {

@@ -26,8 +26,11 @@ export async function restoreGood(
   current: ComposeTarget = labelTarget(engine, name),
 ): Promise<Restored> {
   const { paths, compose } = engine;
-  const good = await readVersion(paths.good(name));
-  if (!good) return "none";
+  const saved = await readVersion(paths.good(name));
+  if (!saved) return "none";
+  // The good copy may have been live under a canary's second project name; it
+  // comes back under the stack's own name, so that name is not carried over.
+  const good = { commit: saved.commit, tree: saved.tree };
   await compose.down({ ...current, files: undefined, dir: undefined });
   checkpoint(engine, name, "rollback_after_down");
   const running = paths.running(name);

@@ -1,7 +1,8 @@
 /**
  * `autostack rollback NAME` (SPEC 9): put `good_stacks/NAME` back in place
  * with the health gate. The version it replaces is marked bad (unless
- * `mark_bad` is off), so the next `run` does not simply deploy it again.
+ * `mark_bad` is off), so the next `run` does not simply deploy it again. A
+ * canary stack's good version comes back as a canary, beside the live copy.
  * @module
  */
 import { markBad } from "./bad.ts";
@@ -13,7 +14,7 @@ import { makeEngine } from "./execute.ts";
 import { Repo } from "./git.ts";
 import { appendHistory, type HistoryEntry } from "./history.ts";
 import { reportOutcomes } from "./outcome_report.ts";
-import { restoreGood } from "./restore.ts";
+import { rollbackStack } from "./canary.ts";
 import { SETTINGS_DEFAULTS } from "./settings.ts";
 import { readVersion, statePaths } from "./state.ts";
 
@@ -45,7 +46,8 @@ export async function rollbackCommand(
     });
   }
   const settings = { ...SETTINGS_DEFAULTS, ...config.defaults };
-  const restored = await restoreGood(engine, name, settings);
+  // As the good version's own method says: beside the live copy for a canary.
+  const restored = await rollbackStack(engine, name, settings);
   if (restored === "none") {
     throw new AutostackError(`stack "${name}": no good version to roll back to`);
   }
@@ -54,14 +56,14 @@ export async function rollbackCommand(
     stack: name,
     commit: restored.commit,
     tree: restored.tree,
-    method: "simple",
+    method: restored.method,
     result: restored.ok ? "rolled_back" : "failed",
     duration_ms: deps.now().getTime() - started,
     message: restored.ok
       ? `rolled back by hand to ${restored.commit.slice(0, 7)}: healthy`
       : `rolled back by hand to ${restored.commit.slice(0, 7)}, not healthy: ${restored.message}`,
     services: [],
-    project: name,
+    project: restored.project,
   };
   await appendHistory(paths.history, entry);
   reportOutcomes([entry], command.json, restored.commit, { out: deps.out, err: () => {} });

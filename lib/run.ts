@@ -34,6 +34,8 @@ export interface PrepareOptions {
   force: boolean;
   /** `--stack` names. */
   only: readonly string[];
+  /** List the changed files of each changed stack (one git call each; `--dry-run` shows them). */
+  changedFiles?: boolean;
 }
 
 /** Syncs the repo and plans the run; changes nothing outside the clone. */
@@ -43,28 +45,28 @@ export async function prepareRun(
   options: PrepareOptions,
 ): Promise<PreparedRun> {
   const paths = statePaths(config.base_dir);
-  const { repo, head } = await syncRepo({
+  // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile.
+  const local = Promise.all([readDeployed(paths), readBad(paths.bad), askProjects(deps, config)]);
+  local.catch(() => {}); // awaited below; a failed fetch must not leave it unhandled
+  const { repo, head, entries } = await syncRepo({
     runner: deps.runner,
     dir: paths.repo,
     url: config.repo,
     branch: config.branch,
     log: (m) => deps.logger.info(m),
   });
-  const entries = await repo.listTree(head.commit);
   const found = discoverStacks(entries, config.folders, head.tree, repoName(config.repo));
+  const files = new Set(entries.filter((e) => e.type === "blob").map((e) => e.path));
   const settings = new Map<string, SettingsResult>();
   await Promise.all(found.stacks.map(async (stack) => {
     const dir = join(paths.repo, stack.path);
+    const exists = (name: string) => files.has(stack.path === "." ? name : `${stack.path}/${name}`);
     settings.set(
       stack.name,
-      await loadSettings(dir, stack.path, stack.composeFile, config.defaults),
+      await loadSettings(dir, stack.path, stack.composeFile, config.defaults, exists),
     );
   }));
-  const [deployed, bad, projects] = await Promise.all([
-    readDeployed(paths),
-    readBad(paths.bad),
-    askProjects(deps, config),
-  ]);
+  const [deployed, bad, projects] = await local;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
   const plan = planRun({
     stacks: found.stacks,
@@ -77,7 +79,7 @@ export async function prepareRun(
     prune: config.prune,
     only: options.only,
   });
-  await addChangedFiles(repo, plan);
+  if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   return { head, repo, plan, errors: found.errors };
 }
 

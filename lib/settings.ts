@@ -206,14 +206,25 @@ export function parseSettings(input: {
   return { settings, source, warnings, errors };
 }
 
-/** Reads `deploy.yaml` (else `deploy.yml`) in `dir` and the compose file, then {@link parseSettings}. `shownDir` is the path used in messages (e.g. "stacks/web"). */
+/**
+ * Reads `deploy.yaml` (else `deploy.yml`) in `dir` and the compose file, then
+ * {@link parseSettings}. `shownDir` is the path used in messages (e.g.
+ * "stacks/web"). `exists`, when given, says which files are in the folder (a
+ * clone checked out at a commit holds exactly that commit's files), so a run
+ * over hundreds of stacks does not ask the disk for two deploy files most of
+ * them lack.
+ */
 export async function loadSettings(
   dir: string,
   shownDir: string,
   composeFileName: string,
   defaults?: Partial<DeploySettings>,
+  exists?: (name: string) => boolean,
 ): Promise<SettingsResult> {
-  const read = (name: string) => readSource(join(dir, name), posix.join(shownDir, name));
+  const read = (name: string) =>
+    exists && !exists(name)
+      ? Promise.resolve(undefined)
+      : readSource(join(dir, name), posix.join(shownDir, name));
   const [yamlFile, ymlFile, compose] = await Promise.all(
     ["deploy.yaml", "deploy.yml", composeFileName].map(read),
   );

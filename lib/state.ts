@@ -72,37 +72,50 @@ export interface VersionInfo {
   pending: boolean;
   /** When the in-flight deploy started (ISO time), when {@link pending}. */
   startedAt?: string;
+  /**
+   * The compose project these files run as, when it is not the stack name: a
+   * canary switch leaves the stack live under its second project name (SPEC 5).
+   */
+  project?: string;
 }
 
 const HASH = /^[0-9a-f]{4,64}$/;
 const TREE_LINE = /^tree ([0-9a-f]{4,64})$/;
 const PENDING_LINE = /^pending(?:\s+(\S+))?$/;
+const PROJECT_LINE = /^project ([a-z0-9][a-z0-9_-]*)$/;
 
 /**
- * Parses `version.txt`: line 1 the commit, line 2 `tree <hash>`, an optional
- * line 3 `pending <ISO time>`. Returns `undefined` for anything else, which
- * callers treat as "no known version" (and so deploy again).
+ * Parses `version.txt`: line 1 the commit, line 2 `tree <hash>`, then
+ * optionally a line `pending <ISO time>` and a line `project NAME`, in that
+ * order. Returns `undefined` for anything else, which callers treat as "no
+ * known version" (and so deploy again).
  */
 export function parseVersionFile(text: string): VersionInfo | undefined {
   const lines = text.split(/\r?\n/).map((line) => line.trim());
   while (lines.length > 0 && lines.at(-1) === "") lines.pop();
-  if (lines.length < 2 || lines.length > 3) return undefined;
-  const [commit = "", treeLine = "", pendingLine] = lines;
+  if (lines.length < 2 || lines.length > 4) return undefined;
+  const [commit = "", treeLine = "", ...rest] = lines;
   const tree = TREE_LINE.exec(treeLine)?.[1];
   if (!HASH.test(commit) || tree === undefined) return undefined;
-  if (pendingLine === undefined) return { commit, tree, pending: false };
+  const project = rest.length > 0 ? PROJECT_LINE.exec(rest.at(-1)!)?.[1] : undefined;
+  if (project !== undefined) rest.pop();
+  const named = project === undefined ? {} : { project };
+  const [pendingLine] = rest;
+  if (rest.length > 1) return undefined;
+  if (pendingLine === undefined) return { commit, tree, pending: false, ...named };
   const pending = PENDING_LINE.exec(pendingLine);
   if (!pending) return undefined;
   const startedAt = pending[1];
-  if (startedAt === undefined) return { commit, tree, pending: true };
+  if (startedAt === undefined) return { commit, tree, pending: true, ...named };
   if (Number.isNaN(Date.parse(startedAt))) return undefined;
-  return { commit, tree, pending: true, startedAt };
+  return { commit, tree, pending: true, startedAt, ...named };
 }
 
 /** Formats a {@link VersionInfo} as `version.txt` text (the inverse of {@link parseVersionFile}). */
 export function formatVersionFile(v: VersionInfo): string {
   let text = `${v.commit}\ntree ${v.tree}\n`;
   if (v.pending) text += v.startedAt === undefined ? "pending\n" : `pending ${v.startedAt}\n`;
+  if (v.project !== undefined) text += `project ${v.project}\n`;
   return text;
 }
 
@@ -132,9 +145,9 @@ export async function readDeployed(
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  const deployed = new Map<string, VersionInfo | undefined>();
-  for (const name of names.sort()) deployed.set(name, await readVersion(paths.running(name)));
-  return deployed;
+  // Read side by side: a host with hundreds of stacks reads hundreds of small files each run.
+  const versions = await Promise.all(names.sort().map((name) => readVersion(paths.running(name))));
+  return new Map(names.map((name, i) => [name, versions[i]]));
 }
 
 /**

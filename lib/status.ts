@@ -12,11 +12,14 @@ import type { Deps } from "./deps.ts";
 import { describeFaults, evaluateHealth } from "./health.ts";
 import { lastByStack, readHistory } from "./history.ts";
 import { readDeployed, statePaths } from "./state.ts";
+import { liveProject } from "./canary.ts";
 import { formatTable, short } from "./table.ts";
 
 /** One stack's line of `status`. */
 export interface StackStatus {
   stack: string;
+  /** The compose project it is live under: the stack name, or `NAME-canary` after a canary. */
+  project: string;
   commit: string | null;
   tree: string | null;
   /** `true` while a deploy of it is in flight or was interrupted. */
@@ -65,12 +68,14 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
   return names.map((name) => {
     const version = deployed.get(name);
     const entry = last.get(name);
+    const project = liveProject(name, version);
     return {
       stack: name,
+      project,
       commit: version?.commit ?? null,
       tree: version?.tree ?? null,
       pending: version?.pending ?? false,
-      health: projects ? healthWords(projects.get(name)) : "unknown",
+      health: projects ? healthWords(projects.get(project)) : "unknown",
       last_result: entry?.result ?? null,
       last_time: entry?.time ?? null,
       last_message: entry?.message ?? null,
@@ -81,10 +86,11 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
 
 /** The status as aligned text lines. Pure. */
 export function formatStatus(stacks: readonly StackStatus[]): string[] {
-  const rows = [["STACK", "COMMIT", "TREE", "HEALTH", "LAST", "WHEN", "BAD"]];
+  const rows = [["STACK", "PROJECT", "COMMIT", "TREE", "HEALTH", "LAST", "WHEN", "BAD"]];
   for (const s of stacks) {
     rows.push([
       s.stack,
+      s.project,
       `${short(s.commit ?? undefined)}${s.pending ? " (pending)" : ""}`,
       short(s.tree ?? undefined),
       s.health,

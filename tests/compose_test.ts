@@ -12,6 +12,7 @@ import {
   parseInspectHealth,
   parsePs,
 } from "../lib/compose.ts";
+import { CONTAINER_FORMAT, containerListArgs, parseContainerList } from "../lib/containers.ts";
 import { ComposeError } from "../lib/errors.ts";
 import { fakeRunner } from "../lib/process.ts";
 
@@ -237,4 +238,65 @@ Deno.test("Compose.inspectHealth() makes one inspect call and keys probes by the
 Deno.test("Compose.inspectHealth() throws when inspect printed nothing", async () => {
   const compose = new Compose(fakeRunner(() => ({ code: 1, stderr: "daemon down" })), DOCKER);
   await assert.rejects(() => compose.inspectHealth(["a"]), /docker inspect failed.*daemon down/);
+});
+
+const LIST = [
+  "web\trunning\tapp\tUp 4 seconds (health: starting)\t77c57524200a\tweb-app-1\tFalse",
+  "web\texited\tmigrate\tExited (1) 4 seconds ago\t406d54c28fae\tweb-migrate-1\tFalse",
+  "web\texited\tapp\tExited (0) 9 seconds ago\t99aa\tweb-app-run-1f2e\tTrue",
+  "other\trunning\tapp\tUp 1 hour\t11bb\tother-app-1\tFalse",
+].join("\n");
+
+Deno.test("containerListArgs() asks the engine's ps for one project, by label", () => {
+  assert.deepEqual(containerListArgs("podman", "web"), [
+    "podman",
+    "ps",
+    "-a",
+    "--filter",
+    "label=com.docker.compose.project=web",
+    "--format",
+    CONTAINER_FORMAT,
+  ]);
+});
+
+Deno.test("parseContainerList() reads state, health and exit code, without one-offs or other projects", () => {
+  assert.deepEqual(parseContainerList(LIST, "web"), [
+    {
+      id: "77c57524200a",
+      name: "web-app-1",
+      service: "app",
+      state: "running",
+      health: "starting",
+      exitCode: 0,
+    },
+    {
+      id: "406d54c28fae",
+      name: "web-migrate-1",
+      service: "migrate",
+      state: "exited",
+      health: "",
+      exitCode: 1,
+    },
+  ]);
+  assert.deepEqual(parseContainerList("", "web"), []);
+});
+
+Deno.test("Compose.containers() asks docker ps, not compose, for a project's containers", async () => {
+  const runner = fakeRunner(() => ({ stdout: LIST }));
+  const containers = await new Compose(runner, DOCKER).containers("web");
+  assert.deepEqual(runner.calls.map((c) => c.cmd), [containerListArgs("docker", "web")]);
+  assert.deepEqual(containers.map((c) => c.service), ["app", "migrate"]);
+});
+
+Deno.test("Compose.containers() falls back on compose ps when the engine's ps cannot answer", async () => {
+  const runner = fakeRunner((cmd) =>
+    cmd[1] === "ps" ? { code: 125, stderr: 'template: function "Label" not defined' } : {
+      stdout: PS_LINES,
+    }
+  );
+  const compose = new Compose(runner, ["podman", "compose"]);
+  assert.deepEqual((await compose.containers("web")).map((c) => c.service), ["web", "migrate"]);
+  await compose.containers("web");
+  // After one failed try, compose ps is asked directly.
+  assert.deepEqual(runner.calls.map((c) => c.cmd[1]), ["ps", "compose", "compose"]);
 });

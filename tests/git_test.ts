@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GitError } from "../lib/errors.ts";
-import { deployRefspec, parseLsTree, syncRepo } from "../lib/git.ts";
+import { deployRefspec, parseLsTree, plainOriginUrl, Repo, syncRepo } from "../lib/git.ts";
 import { daxRunner, fakeRunner } from "../lib/process.ts";
 import { StacksRepo } from "./e2e/_harness.ts";
 
@@ -43,6 +43,46 @@ Deno.test("syncRepo() clones, then follows new commits and force pushes", async 
     const after = await sync(dir, remote.url);
     assert.equal(after.head.commit, second);
     assert.equal(await Deno.readTextFile(join(dir, "stacks/web/.env")), "A=1\n");
+  });
+});
+
+Deno.test("syncRepo() returns every folder and file of the commit with their hashes", async () => {
+  await withRepo(async (remote, dir) => {
+    const { entries } = await sync(dir, remote.url);
+    assert.deepEqual(entries.map((e) => [e.type, e.path]), [
+      ["blob", "README.md"],
+      ["tree", "stacks"],
+      ["tree", "stacks/web"],
+      ["blob", "stacks/web/compose.yaml"],
+    ]);
+    const web = entries.find((e) => e.path === "stacks/web");
+    assert.equal(web?.hash, await remote.tree("stacks/web"));
+  });
+});
+
+Deno.test('plainOriginUrl() reads the one plain url of [remote "origin"], else leaves it to git', () => {
+  const config = (origin: string, more = "") =>
+    `[core]\n\tbare = false\n[remote "origin"]\n${origin}\tfetch = +refs/heads/*:refs/remotes/origin/*\n${more}`;
+  assert.equal(plainOriginUrl(config("\turl = /srv/stacks.git\n")), "/srv/stacks.git");
+  assert.equal(plainOriginUrl(config("\tURL=https://h/x.git  \n")), "https://h/x.git");
+  assert.equal(plainOriginUrl(config("")), undefined);
+  // Quoting, escapes, comments, two urls, an include: git decides.
+  assert.equal(plainOriginUrl(config('\turl = "/srv/a b.git"\n')), undefined);
+  assert.equal(plainOriginUrl(config("\turl = /srv/x.git ; old\n")), undefined);
+  assert.equal(plainOriginUrl(config("\turl = /a\n\turl = /b\n")), undefined);
+  assert.equal(plainOriginUrl(config("\turl = /a\n", "[include]\n\tpath = other\n")), undefined);
+  // Another remote's url, or one of "Origin", is not origin's.
+  assert.equal(plainOriginUrl('[remote "Origin"]\n\turl = /a\n'), undefined);
+  assert.equal(plainOriginUrl('[remote "up"]\n\turl = /a\n[remote "origin"]\n\turl = /b\n'), "/b");
+});
+
+Deno.test("Repo.originUrl() agrees with git config, without a process for a clone's plain config", async () => {
+  await withRepo(async (remote, dir) => {
+    await sync(dir, remote.url);
+    const runner = fakeRunner(() => ({ code: 1 }));
+    assert.equal(await new Repo(runner, dir).originUrl(), remote.url);
+    assert.equal(runner.calls.length, 0);
+    assert.equal(await new Repo(daxRunner, join(dir, "nope")).originUrl(), undefined);
   });
 });
 

@@ -138,15 +138,13 @@ const TARGET: ComposeTarget = {
   files: ["/b/running_stacks/web/compose.yaml"],
 };
 
+/** One line of `docker ps --format CONTAINER_FORMAT`, the status text carrying health and exit code. */
 function psLine(service: string, state: string, health: string, exitCode = 0): string {
-  return JSON.stringify({
-    ID: `id-${service}`,
-    Name: `web-${service}-1`,
-    Service: service,
-    State: state,
-    Health: health,
-    ExitCode: exitCode,
-  });
+  const shown = health === "starting" ? "health: starting" : health;
+  const status = state === "running"
+    ? `Up 2 seconds${shown ? ` (${shown})` : ""}`
+    : `${state === "restarting" ? "Restarting" : "Exited"} (${exitCode}) 1 second ago`;
+  return ["web", state, service, status, `id-${service}`, `web-${service}-1`, "False"].join("\t");
 }
 
 function setup(psAt: (ms: number) => Partial<RunResult>, inspect = "[]") {
@@ -184,9 +182,70 @@ Deno.test("waitHealthy() polls every 250 ms until the healthcheck passes", async
   assert.deepEqual(v, { status: "healthy" });
   assert.deepEqual(ticks.map(([, ms]) => ms), [0, 250, 500, 750, 1000]);
   assert.deepEqual(sleeps, [250, 250, 250, 250]);
-  // services are asked once; each "starting" look adds one inspect for the probe output
+  // services are asked once; a starting healthcheck is inspected once, for when it
+  // runs (this fake tells nothing, so the pace stays 250 ms), not for its output
   assert.equal(runner.calls.filter((call) => call.cmd.includes("config")).length, 1);
-  assert.equal(runner.calls.filter((call) => call.cmd[1] === "inspect").length, 4);
+  assert.equal(runner.calls.filter((call) => call.cmd[1] === "inspect").length, 1);
+});
+
+Deno.test("waitHealthy() looks right after a starting healthcheck's probe is due", async () => {
+  // Started 170 ms before the wait (the fake clock's 1_000_000 ms), probing every 1 s:
+  // its first probe is due at 830 ms and reports healthy at 1_030 ms.
+  const at = (ms: number) => new Date(1_000_000 + ms).toISOString();
+  const inspect = JSON.stringify([{
+    Id: "id-web-full",
+    State: { StartedAt: at(-170), Health: { Status: "starting", Log: [] } },
+    Config: { Healthcheck: { Interval: 1_000_000_000 } },
+  }]);
+  const { deps, ticks } = setup((ms) => ({
+    stdout: [
+      psLine("web", "running", ms < 1_030 ? "starting" : "healthy"),
+      psLine("worker", "running", ""),
+    ].join("\n"),
+  }), inspect);
+  const v = await waitHealthy(deps, TARGET, 60_000);
+  assert.deepEqual(v, { status: "healthy" });
+  // 250 ms apart until the probe is due, 100 ms after it, then every 100 ms while it reports.
+  assert.deepEqual(ticks.map(([, ms]) => ms), [0, 250, 500, 750, 930, 1_030]);
+});
+
+Deno.test("waitHealthy() quotes the last probe of a service still starting at the timeout", async () => {
+  const inspect = JSON.stringify([{
+    Id: "id-web-full",
+    State: { Health: { Log: [{ ExitCode: 1, Output: "connection refused\n" }] } },
+  }]);
+  const { runner, deps } = setup(() => ({
+    stdout: [psLine("web", "running", "starting"), psLine("worker", "running", "")].join("\n"),
+  }), inspect);
+  const v = await waitHealthy(deps, TARGET, 1_000);
+  assert.deepEqual(v, {
+    status: "failed",
+    faults: [{ service: "web", state: "starting", detail: "connection refused" }],
+  });
+  // Once for when it runs, then only the looks of the last interval asked for the probe.
+  assert.equal(runner.calls.filter((call) => call.cmd[1] === "inspect").length, 3);
+});
+
+Deno.test("waitHealthy() takes the services it is given instead of asking compose config", async () => {
+  const { runner, deps, ticks } = setup(() => ({
+    stdout: [psLine("web", "running", "healthy"), psLine("worker", "running", "")].join("\n"),
+  }));
+  const v = await waitHealthy(deps, TARGET, 60_000, {
+    services: Promise.resolve(["web", "worker"]),
+  });
+  assert.deepEqual(v, { status: "healthy" });
+  // The first look is at once, and it is a docker ps, not a compose call.
+  assert.deepEqual(ticks, [["healthy", 0]]);
+  assert.deepEqual(runner.calls.map((c) => c.cmd.slice(0, 2)), [["docker", "ps"]]);
+});
+
+Deno.test("waitHealthy() waits for a service the given list has and ps does not", async () => {
+  const { deps } = setup(() => ({ stdout: psLine("web", "running", "") }));
+  const v = await waitHealthy(deps, TARGET, 500, { services: Promise.resolve(["web", "worker"]) });
+  assert.deepEqual(v, {
+    status: "failed",
+    faults: [{ service: "worker", state: "missing", detail: "no container" }],
+  });
 });
 
 Deno.test("waitHealthy() stops at once when a service exits non-zero", async () => {

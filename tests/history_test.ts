@@ -4,6 +4,7 @@ import {
   appendHistory,
   type HistoryEntry,
   lastByStack,
+  lastEntries,
   parseHistoryLine,
   readHistory,
   shouldRecord,
@@ -139,3 +140,29 @@ Deno.test("shouldRecord() always writes outcomes other than skipped_bad", () => 
   assert.equal(shouldRecord(deployed, entry("web", 2)), true);
   assert.equal(shouldRecord(deployed, entry("web", 2, { result: "failed" })), true);
 });
+
+Deno.test("lastEntries() finds the newest entry of each stack asked for, from the end", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "history.jsonl");
+    for (let minute = 0; minute < 6; minute++) {
+      await appendHistory(path, entry(["web", "db", 'a"b'][minute % 3]!, minute));
+    }
+    // A torn last line is skipped like readHistory() skips it.
+    await Deno.writeTextFile(path, '{"time":"x","stack":"web","comm', { append: true });
+    const last = await lastEntries(path, ["web", 'a"b', "gone"]);
+    assert.deepEqual([...last.entries()].sort(), [['a"b', entry('a"b', 5)], [
+      "web",
+      entry("web", 3),
+    ]]);
+    // The same answer as reading everything, for the stacks asked for.
+    const all = lastByStack(await readHistory(path));
+    assert.deepEqual(last.get("web"), all.get("web"));
+  }));
+
+Deno.test("lastEntries() reads nothing when no stack is asked for, and a missing file has none", () =>
+  withTempDir(async (dir) => {
+    assert.equal((await lastEntries(join(dir, "nope.jsonl"), ["web"])).size, 0);
+    await Deno.mkdir(join(dir, "a-folder.jsonl"));
+    // Asked for no stack, it does not even open the path (a folder here would throw).
+    assert.equal((await lastEntries(join(dir, "a-folder.jsonl"), [])).size, 0);
+  }));

@@ -5,6 +5,7 @@ import type { StackStatus } from "../lib/status.ts";
 function stack(health: string, bad = false): StackStatus {
   return {
     stack: "s",
+    project: "s",
     commit: null,
     tree: null,
     pending: false,

@@ -395,6 +395,18 @@ Deno.test("loadSettings() reports a deploy.yaml it cannot read as an error", asy
   });
 });
 
+Deno.test("loadSettings() reads only the files `exists` names (the commit's listing)", async () => {
+  await withTempDir(async (dir) => {
+    // On disk but not in the commit: not read. Named by the listing: read.
+    await Deno.writeTextFile(join(dir, "deploy.yaml"), "method: blind\n");
+    await Deno.writeTextFile(join(dir, "compose.yaml"), "services: {}\n");
+    const none = await loadSettings(dir, "web", "compose.yaml", {}, (n) => n === "compose.yaml");
+    assert.equal(none.source, "none");
+    const read = await loadSettings(dir, "web", "compose.yaml", {}, () => true);
+    assert.equal(read.settings?.method, "blind");
+  });
+});
+
 Deno.test("deploy.example.yaml reads as the built-in defaults, without a warning", async () => {
   const text = await Deno.readTextFile(new URL("../deploy.example.yaml", import.meta.url));
   assert.deepEqual(parseSettings({ deployFile: { file: "deploy.example.yaml", text } }), {

@@ -29,9 +29,10 @@ Deno.test("healthWords() says healthy, stopped, down or what is at fault", () =>
   assert.match(healthWords(summary([c({ state: "exited", exitCode: 1 })])), /web: exited/);
 });
 
-Deno.test("formatStatus() aligns one line per stack and marks a pending deploy", () => {
+Deno.test("formatStatus() aligns one line per stack with its live project and marks a pending deploy", () => {
   const lines = formatStatus([{
     stack: "web",
+    project: "web-canary",
     commit: "abcdef123",
     tree: "123456789",
     pending: true,
@@ -41,10 +42,10 @@ Deno.test("formatStatus() aligns one line per stack and marks a pending deploy",
     last_message: "healthy",
     bad: null,
   }]);
-  assert.match(lines[0]!, /^STACK\s+COMMIT\s+TREE\s+HEALTH\s+LAST\s+WHEN\s+BAD$/);
+  assert.match(lines[0]!, /^STACK\s+PROJECT\s+COMMIT\s+TREE\s+HEALTH\s+LAST\s+WHEN\s+BAD$/);
   assert.match(
     lines[1]!,
-    /^web\s+abcdef1 \(pending\)\s+1234567\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
+    /^web\s+web-canary\s+abcdef1 \(pending\)\s+1234567\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
   );
 });
 

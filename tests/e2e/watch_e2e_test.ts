@@ -223,7 +223,11 @@ Deno.test({
           });
           await Deno.rename(away, repo.url);
           await entryOf(ws, v3, "deployed");
-          assert.equal((await w.health()).last_run?.result, "ok");
+          // The entry is written before the run ends (the watch then refreshes its status).
+          await waitUntil("an ok run", async () => {
+            const health = await w.health();
+            return health.last_run?.result === "ok" ? health : undefined;
+          });
         } finally {
           stopped = await w.stop();
         }

@@ -20,7 +20,8 @@ import type { Outcome } from "./deploy.ts";
 import { formatDuration } from "./duration.ts";
 import { checkHealth } from "./health.ts";
 import type { PlanItem } from "./plan.ts";
-import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
+import { hookFailure, runHook } from "./hooks.ts";
+import type { ScriptResult, ScriptRun } from "./scripts.ts";
 import type { DeploySettings } from "./settings.ts";
 import { installFiles, readVersion } from "./state.ts";
 import { type Trial, tryCopy } from "./_canary_copy.ts";
@@ -106,9 +107,14 @@ async function canarySteps(
     AUTOSTACK_RUNNING_DIR: engine.paths.running(name),
   };
   const pre = settings.pre_deploy
-    ? await hook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
+    ? await runHook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
     : undefined;
-  if (pre && !pre.ok) return scriptError("pre_deploy", pre, "the old version kept serving", live);
+  if (pre && !pre.ok) {
+    return {
+      ...hookFailure("pre_deploy", pre, "canary", "the old version kept serving"),
+      project: live,
+    };
+  }
 
   const slot = slotDir(engine, name, peer);
   await Deno.remove(slot, { recursive: true }).catch(() => {});
@@ -152,13 +158,16 @@ async function afterSwitch(
 ): Promise<Outcome> {
   const { message, peer, pre } = done;
   const post = settings.post_deploy
-    ? await hook(engine, "post_deploy", settings.post_deploy, settings, done.repoDir, done.env)
+    ? await runHook(engine, "post_deploy", settings.post_deploy, settings, done.repoDir, done.env)
     : undefined;
   const tails = [pre?.tail ?? "", post?.tail ?? ""].filter((t) => t !== "").join("\n");
   const output = tails === "" ? {} : { output: tails };
   if (post && !post.ok) {
     const after = `the new version is ${message}`;
-    return { ...scriptError("post_deploy", post, after, peer), ...output };
+    return {
+      ...{ ...hookFailure("post_deploy", post, "canary", after), project: peer },
+      ...output,
+    };
   }
   return { result: "deployed", message, services: [], method: "canary", project: peer, ...output };
 }
@@ -203,32 +212,4 @@ async function onFailure(
     method: "canary",
     project: copies.live,
   };
-}
-
-/** Runs a `pre_deploy`/`post_deploy` command with the stack's settings (SPEC 7). */
-function hook(
-  engine: Engine,
-  phase: ScriptRun["phase"],
-  command: string,
-  settings: DeploySettings,
-  cwd: string,
-  env: ScriptRun["env"],
-): Promise<ScriptResult> {
-  return runScript(
-    { phase, command, cwd, timeoutMs: settings.script_timeout, env },
-    engine.deps.logger,
-  );
-}
-
-function scriptError(phase: string, script: ScriptResult, after: string, project: string) {
-  const why = script.timedOut ? "timed out" : `exit code ${script.code}`;
-  const last = script.tail.trim().split("\n").pop() ?? "";
-  return {
-    result: "script_error",
-    message: `${phase} failed (${why})${last ? `: ${last}` : ""}; ${after}`,
-    services: [],
-    method: "canary",
-    project,
-    ...(script.tail ? { output: script.tail } : {}),
-  } satisfies Outcome;
 }

@@ -25,7 +25,7 @@ import { deployCanary, needsCanary } from "./canary.ts";
 import type { Result } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
 import { restoreGood } from "./restore.ts";
-import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
+import { hookFailure, runHook } from "./hooks.ts";
 import type { DeploySettings } from "./settings.ts";
 import { clearRunning, installFiles, readVersion, writeVersion } from "./state.ts";
 
@@ -95,11 +95,18 @@ async function deploySteps(
   const repoDir = join(paths.repo, stack.path);
   let output = "";
   if (settings.pre_deploy) {
-    const pre = await hook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, scriptEnv);
+    const pre = await runHook(
+      engine,
+      "pre_deploy",
+      settings.pre_deploy,
+      settings,
+      repoDir,
+      scriptEnv,
+    );
     output = pre.tail;
     if (!pre.ok) {
       if (hasOld) await compose.start(old).catch(() => {});
-      return scriptFailure("pre_deploy", pre, method, "the old version was started again");
+      return hookFailure("pre_deploy", pre, method, "the old version was started again");
     }
   }
 
@@ -131,7 +138,7 @@ async function deploySteps(
   const message = (method === "blind" ? "started (blind: no health check)" : "healthy") +
     (lifted ? "; its bad mark was lifted" : "");
   if (settings.post_deploy) {
-    const post = await hook(
+    const post = await runHook(
       engine,
       "post_deploy",
       settings.post_deploy,
@@ -141,7 +148,7 @@ async function deploySteps(
     );
     output = [output, post.tail].filter((t) => t !== "").join("\n");
     if (!post.ok) {
-      return scriptFailure("post_deploy", post, method, `the new version is ${message}`);
+      return hookFailure("post_deploy", post, method, `the new version is ${message}`);
     }
   }
   return { result: "deployed", message, services: [], method, output: output || undefined };
@@ -224,38 +231,6 @@ async function afterUnhealthy(
   return {
     result: "failed",
     message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
-  };
-}
-
-/** Runs a `pre_deploy`/`post_deploy` command with the stack's settings (SPEC 7). */
-function hook(
-  engine: Engine,
-  phase: ScriptRun["phase"],
-  command: string,
-  settings: DeploySettings,
-  cwd: string,
-  env: ScriptRun["env"],
-): Promise<ScriptResult> {
-  return runScript(
-    { phase, command, cwd, timeoutMs: settings.script_timeout, env },
-    engine.deps.logger,
-  );
-}
-
-function scriptFailure(
-  phase: string,
-  script: ScriptResult,
-  method: string,
-  after: string,
-): Outcome {
-  const why = script.timedOut ? "timed out" : `exit code ${script.code}`;
-  const last = script.tail.trim().split("\n").pop() ?? "";
-  return {
-    result: "script_error",
-    message: `${phase} failed (${why})${last ? `: ${last}` : ""}; ${after}`,
-    services: [],
-    method,
-    output: script.tail || undefined,
   };
 }
 

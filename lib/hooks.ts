@@ -1,0 +1,43 @@
+/**
+ * The deploy's use of `pre_deploy` / `post_deploy` (SPEC 7), shared by the
+ * simple and canary methods: run a hook with the stack's time limit, and turn
+ * a failed one into a `script_error` outcome that says what happened after.
+ * @module
+ */
+import type { Outcome } from "./deploy.ts";
+import type { Engine } from "./engine.ts";
+import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
+import type { DeploySettings } from "./settings.ts";
+
+/** Runs a `pre_deploy`/`post_deploy` command with the stack's settings. */
+export function runHook(
+  engine: Engine,
+  phase: ScriptRun["phase"],
+  command: string,
+  settings: DeploySettings,
+  cwd: string,
+  env: ScriptRun["env"],
+): Promise<ScriptResult> {
+  return runScript(
+    { phase, command, cwd, timeoutMs: settings.script_timeout, env },
+    engine.deps.logger,
+  );
+}
+
+/** The `script_error` outcome of a failed hook; `after` says what state it left. */
+export function hookFailure(
+  phase: string,
+  script: ScriptResult,
+  method: string,
+  after: string,
+): Outcome {
+  const why = script.timedOut ? "timed out" : `exit code ${script.code}`;
+  const last = script.tail.trim().split("\n").pop() ?? "";
+  return {
+    result: "script_error",
+    message: `${phase} failed (${why})${last ? `: ${last}` : ""}; ${after}`,
+    services: [],
+    method,
+    ...(script.tail ? { output: script.tail } : {}),
+  };
+}

@@ -26,7 +26,7 @@ export type BenchName = typeof BENCHMARKS[number];
 export const DEFAULT_ROUNDS: Record<BenchName, number> = {
   redeploy: 7,
   noop: 3,
-  parallel: 3,
+  parallel: 5,
   memory: 3,
 };
 

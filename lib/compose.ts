@@ -2,6 +2,9 @@
  * The compose CLI: pure argument builders ({@link composeArgs}), pure parsers of
  * its JSON output ({@link parsePs}, {@link parseInspectHealth}), and a thin
  * {@link Compose} wrapper that runs them through an injected {@link Runner}.
+ * What the health loop asks often (a project's containers, its healthchecks'
+ * schedule) goes to the engine's own `ps` and `inspect`, which start in a
+ * fraction of a compose call's time.
  * @module
  */
 import { z } from "zod";

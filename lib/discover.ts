@@ -117,7 +117,8 @@ function refuseClashes(stacks: Stack[], errors: string[]): Discovery {
       errors.push(`stack "${name}": folders ${paths} have the same project name; both refused`);
     }
   }
-  kept.sort((a, b) => a.name.localeCompare(b.name));
+  // Code-point order: names are ASCII, and localeCompare would load ICU's collator (~10 ms a run).
+  kept.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return { stacks: kept, errors };
 }
 

@@ -95,7 +95,8 @@ export function planRun(input: PlanInput): PlanItem[] {
       deployed,
     });
   }
-  return items.sort((a, b) => a.name.localeCompare(b.name));
+  // Code-point order: names are ASCII, and localeCompare would load ICU's collator (~10 ms a run).
+  return items.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 function planStack(input: PlanInput, stack: Stack): PlanItem {

@@ -58,18 +58,17 @@ export async function withCanaryScene(
   const made = await daxRunner.run(["docker", "network", "create", net]);
   assert.equal(made.code, 0, made.stderr);
   const names: string[] = [];
-  try {
-    await withScene({}, async (s) => {
-      try {
-        await fn(s, net, names);
-      } finally {
-        for (const name of names) await downProject(`${name}-canary`);
-      }
-    });
-  } finally {
-    const removed = await daxRunner.run(["docker", "network", "rm", net]);
-    if (removed.code !== 0) throw new Error(`cannot remove network ${net}: ${removed.stderr}`);
-  }
+  // The test's own failure wins; a network left behind fails a passing test.
+  const result = await withScene({}, async (s) => {
+    try {
+      await fn(s, net, names);
+    } finally {
+      for (const name of names) await downProject(`${name}-canary`);
+    }
+  }).then(() => undefined, (error: unknown) => ({ error }));
+  const removed = await daxRunner.run(["docker", "network", "rm", net]);
+  if (result !== undefined) throw result.error;
+  if (removed.code !== 0) throw new Error(`cannot remove network ${net}: ${removed.stderr}`);
 }
 
 /** What answers to the alias on `net` (one request from a throwaway client container). */

@@ -231,18 +231,39 @@ export function uniquePrefix(): string {
   return `asb${crypto.randomUUID().replaceAll("-", "").slice(0, 6)}`;
 }
 
+const PROJECT_LABEL = "com.docker.compose.project";
+
+/** The ids of the containers of every compose project whose name starts with `prefix`. */
+async function containersOf(prefix: string): Promise<string[]> {
+  const out = await must([
+    "docker",
+    "ps",
+    "-a",
+    "--filter",
+    `label=${PROJECT_LABEL}`,
+    "--format",
+    `{{.Label "${PROJECT_LABEL}"}}\t{{.ID}}`,
+  ]);
+  return out.stdout.split("\n").filter((l) => l.startsWith(prefix)).map((l) => l.split("\t")[1]!);
+}
+
+/** Stops (keeps) the containers of every compose project whose name starts with `prefix`. */
+export async function stopProjects(prefix: string): Promise<void> {
+  const ids = await containersOf(prefix);
+  if (ids.length > 0) await must(["docker", "stop", ...ids]);
+}
+
 /**
  * Takes down every compose project whose name starts with `prefix`, volumes
  * and networks included: what `compose down -v` does, in three engine calls
  * for all of them instead of one compose call per project.
  */
 export async function removeProjects(prefix: string): Promise<void> {
-  const label = "com.docker.compose.project";
-  const mine = async (kind: "ps" | "network ls" | "volume ls", format: string) => {
+  const label = PROJECT_LABEL;
+  const mine = async (kind: "network ls" | "volume ls", format: string) => {
     const out = await must([
       "docker",
       ...kind.split(" "),
-      ...(kind === "ps" ? ["-a"] : []),
       "--filter",
       `label=${label}`,
       "--format",
@@ -251,7 +272,7 @@ export async function removeProjects(prefix: string): Promise<void> {
     return out.stdout.split("\n").filter((l) => l.startsWith(prefix)).map((l) => l.split("\t")[1]!);
   };
   const row = `{{.Label "${label}"}}\t`;
-  const containers = await mine("ps", `${row}{{.ID}}`);
+  const containers = await containersOf(prefix);
   if (containers.length > 0) await must(["docker", "rm", "-f", "-v", ...containers]);
   const networks = await mine("network ls", `${row}{{.ID}}`);
   if (networks.length > 0) await must(["docker", "network", "rm", ...networks]);

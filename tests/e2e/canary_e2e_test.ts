@@ -165,6 +165,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a canary whose pre_deploy fails starts no new copy while the old copy serves throughout",
+  ignore,
+  fn: () =>
+    withCanaryScene(async (s, net, names) => {
+      const { name, v1 } = await deployV1(s, net, names);
+      const tree1 = await s.repo.tree(name);
+      const v2 = await s.commit(stackFiles(name, canaryCompose(net, "v2"), {
+        ...CANARY,
+        pre_deploy: 'echo "migrating $AUTOSTACK_STACK"; echo "schema locked" >&2; exit 4',
+      }));
+
+      const r = await runWatchingOld(s, name);
+      assert.equal(r.code, 1);
+      const [line] = outcomeLines(r.stdout);
+      assert.deepEqual([line?.result, line?.commit], ["script_error", v2.slice(0, 7)]);
+      assert.equal(
+        line?.message,
+        "pre_deploy failed (exit code 4): schema locked; the old version kept serving",
+      );
+      assert.match(r.stderr, new RegExp(`autostack: stack "${name}": script_error: pre_deploy`));
+      // No new copy was ever created: not even stopped containers of the second project.
+      assert.deepEqual(await copiesOf(name), { [name]: 1 });
+      assert.deepEqual(await containersOf(`${name}-canary`), []);
+      assert.equal(await askAlias(net), "v1");
+      assert.deepEqual(await s.bad(), {}, "a script error does not mark the version bad");
+      assert.deepEqual(await s.version(name), [v1, `tree ${tree1}`]);
+      const last = (await s.history()).at(-1);
+      assert.deepEqual([last?.result, last?.method, last?.project], [
+        "script_error",
+        "canary",
+        name,
+      ]);
+      assert.match(last?.output ?? "", new RegExp(`migrating ${name}`));
+    }),
+});
+
+Deno.test({
   name: "a canary stack that publishes a host port is deployed with simple, saying why",
   ignore,
   fn: () =>

@@ -79,8 +79,13 @@ export function deployRefspec(branch: string | undefined): string {
 
 /** A git working copy driven through an injected {@link Runner}. */
 export class Repo {
-  /** @param runner runs `git`; @param dir the clone's folder. */
-  constructor(readonly runner: Runner, readonly dir: string) {}
+  /**
+   * @param runner runs `git`; @param dir the clone's folder; @param askpass the
+   * `GIT_ASKPASS` git gets: the operator's own, else `true`, which answers every
+   * question with nothing, so a missing credential fails at once instead of
+   * waiting for an answer nobody gives under cron.
+   */
+  constructor(readonly runner: Runner, readonly dir: string, readonly askpass = "true") {}
 
   /** Runs `git -C dir ARGS`; throws {@link GitError} (redacted) on failure. */
   async git(args: string[], options: { cwd?: string } = {}): Promise<string> {
@@ -88,7 +93,7 @@ export class Repo {
     const result = await this.runner.run(cmd, {
       cwd: options.cwd,
       // Never wait for a password prompt: under cron nobody answers it.
-      env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: Deno.env.get("GIT_ASKPASS") ?? "true" },
+      env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: this.askpass },
     });
     if (result.code !== 0) {
       const detail = lastLines(result.stderr || result.stdout, 3) || `exit code ${result.code}`;
@@ -199,6 +204,8 @@ export interface SyncOptions {
   branch: string | undefined;
   /** Told when the clone is (re)made. */
   log: (message: string) => void;
+  /** The operator's `GIT_ASKPASS`, if set (see {@link Repo}). */
+  askpass?: string;
 }
 
 /**
@@ -210,7 +217,7 @@ export interface SyncOptions {
 export async function syncRepo(
   options: SyncOptions,
 ): Promise<{ repo: Repo; head: Head; entries: TreeEntry[] }> {
-  const repo = new Repo(options.runner, options.dir);
+  const repo = new Repo(options.runner, options.dir, options.askpass);
   const origin = await repo.originUrl();
   const clone = origin !== options.url;
   if (clone) {
@@ -233,7 +240,7 @@ export async function syncRepo(
 async function freshClone(options: SyncOptions): Promise<void> {
   const temp = `${options.dir}.tmp`;
   await Deno.remove(temp, { recursive: true }).catch(() => {});
-  await new Repo(options.runner, temp).clone(options.url);
+  await new Repo(options.runner, temp, options.askpass).clone(options.url);
   await Deno.remove(options.dir, { recursive: true }).catch(() => {});
   await Deno.rename(temp, options.dir);
 }

@@ -32,7 +32,7 @@ export async function rollbackCommand(
   const engine = makeEngine({
     config,
     paths,
-    repo: new Repo(deps.runner, paths.repo),
+    repo: new Repo(deps.runner, paths.repo, deps.env.GIT_ASKPASS),
     head: { commit: good.commit, tree: good.tree },
     deps,
   });

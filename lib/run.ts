@@ -54,6 +54,7 @@ export async function prepareRun(
     url: config.repo,
     branch: config.branch,
     log: (m) => deps.logger.info(m),
+    askpass: deps.env.GIT_ASKPASS,
   });
   const found = discoverStacks(entries, config.folders, head.tree, repoName(config.repo));
   const files = new Set(entries.filter((e) => e.type === "blob").map((e) => e.path));

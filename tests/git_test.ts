@@ -171,3 +171,14 @@ Deno.test("Repo.git() quotes git's last lines without blank ones", async () => {
     "git fetch: fatal: 'x' does not appear to be a git repository | Please make sure you have access",
   );
 });
+
+Deno.test("Repo.git() never lets git prompt, keeping the operator's GIT_ASKPASS", async () => {
+  const { Repo } = await import("../lib/git.ts");
+  const runner = fakeRunner(() => ({}));
+  await new Repo(runner, "/clone").git(["fetch"]);
+  await new Repo(runner, "/clone", "/usr/local/bin/vault-askpass").git(["fetch"]);
+  assert.deepEqual(runner.calls.map((c) => c.options.env), [
+    { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "true" },
+    { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/usr/local/bin/vault-askpass" },
+  ]);
+});

@@ -5,7 +5,11 @@
  * is connected with its aliases or not at all. So a new copy is created, then
  * reconnected to each shared network without its aliases (it can reach its
  * dependencies, nobody finds it), started, and reconnected with its aliases
- * once healthy; the old copy is disconnected before it is stopped.
+ * once healthy. The old copy is hidden the same way `drain` before it goes:
+ * reconnected at once, it gets its address back (Docker hands out the lowest
+ * free one, which is its own unless a lower one was freed meanwhile), so a
+ * proxy that resolved it before still reaches it until it looks again. A
+ * disconnected address swallows packets, and a proxy dialing it waits.
  * @module
  */
 import { z } from "zod";

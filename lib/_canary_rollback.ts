@@ -70,7 +70,7 @@ async function canaryBack(
   const trial = await tryCopy(engine, name, target, settings);
   const version = { commit: good.commit, tree: good.tree };
   if (!trial.ok) {
-    await removeCopy(engine, peer);
+    await removeCopy(engine, peer, { drainMs: settings.drain });
     await tidyFolders(engine, name);
     const message = `${trial.message}; the good copy was removed, ${live} kept serving`;
     return { ok: false, ...version, message, method: "canary", project: live };

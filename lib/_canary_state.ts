@@ -57,20 +57,46 @@ export async function isOtherStack(engine: Engine, name: string, project: string
   }
 }
 
+/** How {@link removeCopy} takes a copy away. */
+export interface RemoveOptions {
+  /** Stop the containers and keep them for inspection instead of `down`. */
+  keep?: boolean;
+  /**
+   * For a copy that answers to the shared aliases: how long it stays on the
+   * networks, at its address but off the aliases, before it goes (`drain`).
+   * Without it, it leaves the networks at once.
+   */
+  drainMs?: number;
+  /** Told when the copy is off the aliases and the drain begins. */
+  onDrain?: () => void;
+}
+
 /**
- * Takes a copy down: first off the shared networks (a stopping container
- * still answers to its aliases until it is gone), then `down` (volumes
- * kept), or `stop` when `keep` asks to keep it for inspection. Returns
- * whether it had containers.
+ * Takes a copy down. One that answers to the shared aliases is first taken off
+ * them and left `drainMs` to drain ({@link Networks.hide}: it keeps its
+ * address, so proxies that resolved it still reach it until they look again).
+ * Then it leaves the shared networks (a stopping container still answers to
+ * its aliases until it is gone), and `down` (volumes kept) or, with `keep`,
+ * `stop`. Returns whether it had containers.
  */
-export async function removeCopy(engine: Engine, project: string, keep = false): Promise<boolean> {
+export async function removeCopy(
+  engine: Engine,
+  project: string,
+  options: RemoveOptions = {},
+): Promise<boolean> {
   const containers = await engine.compose.ps(project);
   if (containers.length === 0) return false;
   const nets = networksOf(engine);
   const shared = await nets.shared(project, containers.map((c) => c.id)).catch(() => []);
+  const answering = shared.filter((e) => e.aliases.length > 0);
+  if (answering.length > 0 && (options.drainMs ?? 0) > 0) {
+    await nets.hide(answering);
+    options.onDrain?.();
+    await engine.deps.sleep(options.drainMs!);
+  }
   await nets.leave(shared);
   const target = labelTarget(engine, project);
-  if (keep) await engine.compose.stop(target);
+  if (options.keep) await engine.compose.stop(target);
   else await engine.compose.down(target);
   return true;
 }

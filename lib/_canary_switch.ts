@@ -7,8 +7,11 @@
  * 1. the old version becomes the good copy (when it was healthy);
  * 2. `version.txt` records the new project as live, still `pending` (the
  *    files are still the old version's: they are replaced in step 5);
- * 3. the old copy leaves the shared networks, then `drain` passes;
- * 4. the old copy is taken down (volumes kept), its folder removed;
+ * 3. the old copy is taken off the shared aliases but stays on the networks
+ *    at its address, then `drain` passes: proxies that resolved it before
+ *    still reach it until they look again, and find only the new copy;
+ * 4. the old copy leaves the networks and is taken down (volumes kept), its
+ *    folder removed;
  * 5. `running_stacks/NAME` gets the new files and a final `version.txt`.
  *
  * Killed after 2, the next run sees `pending`, takes the new copy as the live
@@ -16,9 +19,9 @@
  * @module
  */
 import { join } from "node:path";
-import { checkpoint, type Engine, labelTarget, saveGood } from "./engine.ts";
+import { checkpoint, type Engine, saveGood } from "./engine.ts";
 import { clearRunning, installFiles, type VersionInfo, writeVersion } from "./state.ts";
-import { networksOf, slotDir } from "./_canary_state.ts";
+import { removeCopy, slotDir } from "./_canary_state.ts";
 
 /** What a switch needs to know. */
 export interface Switch {
@@ -42,7 +45,7 @@ export interface Switch {
 
 /** Carries out the switch; throws on Docker or file errors (state stays convergent). */
 export async function switchOver(engine: Engine, s: Switch): Promise<void> {
-  const { paths, compose, deps } = engine;
+  const { paths, deps } = engine;
   const running = paths.running(s.name);
   if (s.saveOld) await saveGood(paths, s.name);
   const record = s.oldVersion ?? { ...s.version, pending: false };
@@ -55,12 +58,10 @@ export async function switchOver(engine: Engine, s: Switch): Promise<void> {
   });
   checkpoint(engine, s.name, "canary_after_switch");
 
-  const nets = networksOf(engine);
-  const old = await compose.ps(s.from);
-  await nets.leave(await nets.shared(s.from, old.map((c) => c.id)));
-  checkpoint(engine, s.name, "canary_drain");
-  await deps.sleep(s.drainMs);
-  await compose.down(labelTarget(engine, s.from));
+  await removeCopy(engine, s.from, {
+    drainMs: s.drainMs,
+    onDrain: () => checkpoint(engine, s.name, "canary_drain"),
+  });
   await Deno.remove(slotDir(engine, s.name, s.from), { recursive: true }).catch(() => {});
 
   const files = await engine.repo.filesOf(s.version.tree);

@@ -184,7 +184,8 @@ async function onFailure(
   const keep = !settings.rollback;
   const markOn = settings.mark_bad ?? engine.config.mark_bad;
   try {
-    await removeCopy(engine, copies.peer, keep);
+    // A copy that failed during the soak already served: it drains like an old one.
+    await removeCopy(engine, copies.peer, { keep, drainMs: settings.drain });
     if (!keep) await tidyFolders(engine, name);
   } finally {
     // Marked once the copy is gone, not before: a run killed while removing it

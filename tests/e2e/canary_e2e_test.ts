@@ -173,7 +173,7 @@ Deno.test({
       const tree1 = await s.repo.tree(name);
       const v2 = await s.commit(stackFiles(name, canaryCompose(net, "v2"), {
         ...CANARY,
-        pre_deploy: 'echo "migrating $AUTOSTACK_STACK"; echo "schema locked" >&2; exit 4',
+        pre_deploy: 'echo "migrating $AUTOSTACK_STACK"; sleep 1; echo "schema locked" >&2; exit 4',
       }));
 
       const r = await runWatchingOld(s, name);

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "../lib/config.ts";
+import { makeEngine } from "../lib/execute.ts";
+import { Repo } from "../lib/git.ts";
+import { silentLogger } from "../lib/log.ts";
+import { fakeRunner } from "../lib/process.ts";
+import { statePaths } from "../lib/state.ts";
+import { removeCopy } from "../lib/_canary_state.ts";
+
+const PS = JSON.stringify({
+  ID: "abc123",
+  Name: "web-canary-app-1",
+  Service: "app",
+  State: "running",
+  Health: "healthy",
+});
+
+/** `docker inspect` of the copy's container: on `proxy` (shared) and its own network. */
+function inspect(aliases: string[]): string {
+  return JSON.stringify([{
+    Id: "abc123def4567890",
+    Name: "/web-canary-app-1",
+    NetworkSettings: {
+      Networks: {
+        proxy: { Aliases: [...aliases, "abc123def456"] },
+        "web-canary_default": { Aliases: ["app"] },
+      },
+    },
+  }]);
+}
+
+const NETWORKS = JSON.stringify([
+  { Name: "proxy", Labels: {} },
+  { Name: "web-canary_default", Labels: { "com.docker.compose.project": "web-canary" } },
+]);
+
+/** Removes `web-canary` through fakes; returns each docker call and sleep, in order. */
+async function remove(aliases: string[], options: Parameters<typeof removeCopy>[2]) {
+  const steps: string[] = [];
+  const runner = fakeRunner((cmd) => {
+    steps.push(cmd.join(" "));
+    if (cmd.includes("ps")) return { stdout: PS };
+    if (cmd[1] === "inspect") return { stdout: inspect(aliases) };
+    if (cmd[1] === "network" && cmd[2] === "inspect") return { stdout: NETWORKS };
+    return {};
+  });
+  const config = parseConfig("repo: /r\nbase_dir: /b\n", "/c.yaml", {}, { hostname: "h" });
+  const engine = makeEngine({
+    config,
+    paths: statePaths("/b"),
+    repo: new Repo(runner, "/b/repo"),
+    head: { commit: "c", tree: "t" },
+    deps: {
+      runner,
+      logger: silentLogger,
+      env: {},
+      cwd: "/",
+      hostname: "h",
+      pid: 1,
+      now: () => new Date(0),
+      sleep: (ms: number) => {
+        steps.push(`sleep ${ms}`);
+        return Promise.resolve();
+      },
+      out: () => {},
+      err: () => {},
+      isTerminal: false,
+    },
+  });
+  const removed = await removeCopy(engine, "web-canary", {
+    ...options,
+    onDrain: () => steps.push("drain begins"),
+  });
+  return { removed, steps: steps.filter((s) => !s.includes(" inspect ")) };
+}
+
+Deno.test("removeCopy() drains a copy that answers to the aliases at its address, then takes it down", async () => {
+  const { removed, steps } = await remove(["app", "web"], { drainMs: 5000 });
+  assert.equal(removed, true);
+  assert.deepEqual(steps, [
+    "docker compose -p web-canary ps -a --format json",
+    // Off the aliases, still on the network: reconnected, it keeps its address.
+    "docker network disconnect proxy abc123def4567890",
+    "docker network connect proxy abc123def4567890",
+    "drain begins",
+    "sleep 5000",
+    "docker network disconnect --force proxy abc123def4567890",
+    "docker compose -p web-canary down --remove-orphans",
+  ]);
+});
+
+Deno.test("removeCopy() takes a hidden copy or one without drain off the network at once", async () => {
+  const direct = [
+    "docker compose -p web-canary ps -a --format json",
+    "docker network disconnect --force proxy abc123def4567890",
+    "docker compose -p web-canary down --remove-orphans",
+  ];
+  // Never joined the aliases (it failed before it was healthy): nobody to drain.
+  assert.deepEqual((await remove([], { drainMs: 5000 })).steps, direct);
+  assert.deepEqual((await remove(["app"], { drainMs: 0 })).steps, direct);
+  assert.deepEqual((await remove(["app"], {})).steps, direct);
+  const kept = await remove(["app"], { keep: true, drainMs: 1000 });
+  assert.deepEqual(kept.steps.slice(-2), [
+    "docker network disconnect --force proxy abc123def4567890",
+    "docker compose -p web-canary stop",
+  ]);
+});

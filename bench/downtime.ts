@@ -12,12 +12,21 @@
  * Everything it creates is removed at the end.
  * @module
  */
-import { join } from "node:path";
 import { daxRunner } from "../lib/process.ts";
 import { StacksRepo, Workspace } from "../tests/e2e/_harness.ts";
+import {
+  client,
+  docker,
+  err,
+  IMAGE,
+  logLines,
+  out,
+  printTable,
+  proxyErrors,
+  setupProxyBench,
+  startProxy,
+} from "./_proxy.ts";
 
-const IMAGE = Deno.env.get("AUTOSTACK_TEST_IMAGE") ?? "autostack-test/busybox:latest";
-const CADDY = Deno.env.get("AUTOSTACK_BENCH_CADDY") ?? "autostack-bench/caddy:latest";
 const ALIAS = "benchweb";
 const id = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 const NET = `astbench_${id}`;
@@ -26,24 +35,6 @@ const PROXY = `astbench_proxy_${id}`;
 const CLIENTS = { proxy: `astbench_via_proxy_${id}`, direct: `astbench_direct_${id}` };
 /** Time after a run during which failures still count (the proxy's caches, a late start). */
 const TAIL_MS = 3000;
-
-const CADDYFILE = `{
-\tadmin off
-\tauto_https off
-}
-:80 {
-\treverse_proxy {
-\t\tdynamic a ${ALIAS} 8080 {
-\t\t\trefresh 1s
-\t\t}
-\t\tlb_try_duration 1s
-\t\tfail_duration 5s
-\t\ttransport http {
-\t\t\tdial_timeout 300ms
-\t\t}
-\t}
-}
-`;
 
 /** The stack's compose file: `version` served at `/`, or a copy that never listens. */
 function compose(version: string, broken = false): string {
@@ -72,23 +63,6 @@ networks:
 
 function settings(method: string): string {
   return `method: ${method}\nhealth_timeout: 8s\ncanary_soak: 5s\ndrain: 2s\n`;
-}
-
-async function docker(...args: string[]): Promise<string> {
-  const r = await daxRunner.run(["docker", ...args], { timeoutMs: 120_000 });
-  if (r.code !== 0) throw new Error(`docker ${args.slice(0, 2).join(" ")}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-/** A client loop: one `ok VERSION` or `fail` line per request, every 100 ms. */
-function client(name: string, url: string): Promise<string> {
-  const loop = `while true; do if r=$(timeout 1 wget -qO- ${url} 2>/dev/null); ` +
-    `then echo "ok $r"; else echo fail; fi; sleep 0.1; done`;
-  return docker("run", "-d", "--name", name, "--network", NET, "--init", IMAGE, "sh", "-c", loop);
-}
-
-async function logLines(container: string): Promise<string[]> {
-  return (await docker("logs", container)).split("\n").filter((l) => l !== "");
 }
 
 /** What one client saw during one update. */
@@ -123,10 +97,7 @@ async function measure(ws: Workspace): Promise<Measure> {
   };
   const result = r.stdout.trim().split(/\s{2,}/)[1] ?? `exit ${r.code}: ${r.stderr.trim()}`;
   // Caddy's own account of the requests it could not serve, to tell why one was lost.
-  const caddy = await daxRunner.run(["docker", "logs", "--since", since, PROXY]);
-  const errors = `${caddy.stdout}${caddy.stderr}`.split("\n").filter((l) =>
-    /"level":"error"/.test(l)
-  );
+  const errors = await proxyErrors(PROXY, since);
   return { ms, result, errors, proxy: await window("proxy"), direct: await window("direct") };
 }
 
@@ -142,12 +113,7 @@ async function settle(version: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const setup = await new Deno.Command("bash", {
-    args: [join(import.meta.dirname ?? ".", "..", "scripts", "setup_bench.sh")],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!setup.success) throw new Error("scripts/setup_bench.sh failed");
+  await setupProxyBench();
 
   const repo = await StacksRepo.create({ "README.md": "bench\n" });
   const ws = await Workspace.create({ repo: repo.url });
@@ -155,9 +121,7 @@ async function main(): Promise<void> {
   const rows: [string, Measure][] = [];
   try {
     await docker("network", "create", NET);
-    await Deno.writeTextFile(join(dir, "Caddyfile"), CADDYFILE);
-    const file = `${join(dir, "Caddyfile")}:/etc/caddy/Caddyfile:ro`;
-    await docker("run", "-d", "--name", PROXY, "--network", NET, "-v", file, CADDY);
+    await startProxy(PROXY, NET, ALIAS, dir);
     const deploy = async (version: string, method: string, broken = false) => {
       await repo.commit({
         [`${STACK}/compose.yaml`]: compose(version, broken),
@@ -167,8 +131,8 @@ async function main(): Promise<void> {
     await deploy("v1", "simple");
     const first = await ws.run(["run"]);
     if (first.code !== 0) throw new Error(`first deploy failed: ${first.stdout}${first.stderr}`);
-    await client(CLIENTS.proxy, `http://${PROXY}:80/`);
-    await client(CLIENTS.direct, `http://${ALIAS}:8080/`);
+    await client(CLIENTS.proxy, NET, `http://${PROXY}:80/`);
+    await client(CLIENTS.direct, NET, `http://${ALIAS}:8080/`);
     await settle("v1");
 
     for (
@@ -214,14 +178,11 @@ function report(rows: [string, Measure][]): void {
       [...new Set([...m.proxy.served, ...m.direct.served])].join(" → "),
     ]),
   ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
   out(
     `requests lost while autostack updates one stack (each client asks every 100 ms;` +
       ` counted until ${TAIL_MS / 1000}s after the run)`,
   );
-  for (const r of table) out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-  const err = (line: string) => Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+  printTable(table);
   for (const [label, m] of rows) {
     for (const line of m.errors) err(`caddy during ${label}: ${line}`);
   }

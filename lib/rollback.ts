@@ -3,6 +3,7 @@
  * with the health gate. The version it replaces is marked bad (unless
  * `mark_bad` is off), so the next `run` does not simply deploy it again. A
  * canary stack's good version comes back as a canary, beside the live copy.
+ * Its outcome goes to history and to the `notify` targets like a run's.
  * @module
  */
 import { markBad } from "./bad.ts";
@@ -12,7 +13,8 @@ import type { Deps } from "./deps.ts";
 import { AutostackError } from "./errors.ts";
 import { makeEngine } from "./execute.ts";
 import { Repo } from "./git.ts";
-import { appendHistory, type HistoryEntry } from "./history.ts";
+import { appendHistory, type HistoryEntry, lastEntries } from "./history.ts";
+import { Notifier } from "./notify.ts";
 import { reportOutcomes } from "./outcome_report.ts";
 import { rollbackStack } from "./canary.ts";
 import { SETTINGS_DEFAULTS } from "./settings.ts";
@@ -65,7 +67,17 @@ export async function rollbackCommand(
     services: [],
     project: restored.project,
   };
+  // Read before the entry goes in: the stack's last outcome decides what is news (SPEC 8).
+  const previous = config.notify.length > 0
+    ? (await lastEntries(paths.history, [name])).get(name)
+    : undefined;
   await appendHistory(paths.history, entry);
   reportOutcomes([entry], command.json, restored.commit, { out: deps.out, err: () => {} });
+  await new Notifier({
+    targets: config.notify,
+    runner: deps.runner,
+    logger: deps.logger,
+    hostname: config.hostname,
+  }).notify(entry, previous);
   return restored.ok ? 0 : 1;
 }

@@ -189,3 +189,35 @@ Deno.test({
       ]);
     }),
 });
+
+Deno.test({
+  name: "rollback NAME sends its outcome like a run's",
+  ignore,
+  fn: () =>
+    scene((r) => ({ notify: [r.url("/events")] }), async (s) => {
+      const v1 = await git(s.repo.work, "rev-parse", "HEAD");
+      assert.equal((await s.ws.run(["run"])).code, 0);
+      // Deployed blind, v2 is never seen healthy: good_stacks keeps v1.
+      await s.repo.commit({
+        [`${s.name}/compose.yaml`]: webCompose({ extra: "    labels: [v2]\n" }),
+        [`${s.name}/deploy.yaml`]: "method: blind\n",
+      });
+      assert.equal((await s.ws.run(["run"])).code, 0);
+
+      const back = await s.ws.run(["rollback", s.name]);
+      assert.equal(back.code, 0, back.stderr);
+      const events = s.receiver.at("/events").map((r) => JSON.parse(r.body));
+      assert.deepEqual(events.map((e) => e.title), [
+        `${s.name} deployed`,
+        `${s.name} deployed`,
+        `${s.name} rolled back`,
+      ]);
+      assert.equal(events[2].commit, v1);
+      assert.equal(events[2].message, `rolled back by hand to ${v1.slice(0, 7)}: healthy`);
+      assert.deepEqual((await history(s.ws)).map((e) => e.result), [
+        "deployed",
+        "deployed",
+        "rolled_back",
+      ]);
+    }),
+});

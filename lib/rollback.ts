@@ -3,7 +3,9 @@
  * with the health gate. The version it replaces is marked bad (unless
  * `mark_bad` is off), so the next `run` does not simply deploy it again. A
  * canary stack's good version comes back as a canary, beside the live copy.
- * Its outcome goes to history and to the `notify` targets like a run's.
+ * Its outcome goes to history and to the `notify` targets like a run's. When
+ * the good version is the one running, healthy, there is nothing to go back
+ * to: it says so instead of restarting the stack.
  * @module
  */
 import { markBad } from "./bad.ts";
@@ -11,7 +13,9 @@ import type { RollbackCommand } from "./cli.ts";
 import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { AutostackError } from "./errors.ts";
+import { labelTarget } from "./engine.ts";
 import { makeEngine } from "./execute.ts";
+import { checkHealth } from "./health.ts";
 import { Repo } from "./git.ts";
 import { appendHistory, type HistoryEntry, lastEntries } from "./history.ts";
 import { Notifier } from "./notify.ts";
@@ -38,6 +42,16 @@ export async function rollbackCommand(
     head: { commit: good.commit, tree: good.tree },
     deps,
   });
+  if (current && !current.pending && current.tree === good.tree) {
+    // Putting the same version back would only restart it, with downtime.
+    const live = labelTarget(engine, current.project ?? name);
+    if ((await checkHealth(engine.compose, live)).status === "healthy") {
+      throw new AutostackError(
+        `stack "${name}": nothing to roll back to: the good version ${good.commit.slice(0, 7)} ` +
+          "is the one running, and it is healthy (revert the commit in the repo to go back further)",
+      );
+    }
+  }
   const started = deps.now().getTime();
   if (current && current.tree !== good.tree && config.mark_bad) {
     await markBad(paths.bad, name, {

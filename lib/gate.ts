@@ -28,9 +28,9 @@ export async function upAndCheck(
   settings: DeploySettings,
   method: "blind" | "simple",
 ): Promise<Gate> {
-  // `config --services` needs only the files: ask while `up` runs, not after it.
-  const services = method === "blind" ? undefined : engine.compose.services(target);
-  services?.catch(() => {}); // awaited by waitHealthy; a failed `up` must not leave it unhandled
+  // waitHealthy asks `config --services` once `up` is done, not alongside it:
+  // a healthcheck's first probe is an interval away anyway, while a compose
+  // process beside each `up` slows every `up` when several stacks deploy at once.
   try {
     await engine.compose.up(target);
   } catch (error) {
@@ -51,7 +51,6 @@ export async function upAndCheck(
     },
     target,
     settings.health_timeout,
-    { services },
   ).finally(() => progress.done());
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {

@@ -83,10 +83,9 @@ const VERBS = ["ps", "stop", "start", "down", "config", "up"];
 Deno.test("deployStack() takes the old version down without a separate stop when no pre_deploy runs", async () => {
   const { outcome, verbs } = await redeploy({});
   assert.equal(outcome.result, "deployed", outcome.message);
-  // One docker ps for the old version, down, then up with config --services asked alongside.
-  assert.deepEqual(verbs.slice(0, 2), ["ps", "down"]);
-  assert.deepEqual(new Set(verbs.slice(2, 4)), new Set(["config", "up"]));
-  assert.deepEqual(verbs.slice(4), ["ps"]);
+  // One docker ps for the old version, down, up, then config --services (not beside `up`,
+  // where it would slow the other stacks' `up`) and one look.
+  assert.deepEqual(verbs, ["ps", "down", "up", "config", "ps"]);
 });
 
 Deno.test("deployStack() stops the old version before a pre_deploy, then takes it down", async () => {

@@ -89,10 +89,11 @@ export async function removeCopy(
   const nets = networksOf(engine);
   const shared = await nets.shared(project, containers.map((c) => c.id)).catch(() => []);
   const answering = shared.filter((e) => e.aliases.length > 0);
-  if (answering.length > 0 && (options.drainMs ?? 0) > 0) {
+  const drainMs = options.drainMs ?? 0;
+  if (answering.length > 0 && drainMs > 0) {
     await nets.hide(answering);
     options.onDrain?.();
-    await engine.deps.sleep(options.drainMs!);
+    await engine.deps.sleep(drainMs);
   }
   await nets.leave(shared);
   const target = labelTarget(engine, project);

@@ -9,14 +9,8 @@ import type { ComposeTarget } from "./compose.ts";
 import { checkpoint, type Engine } from "./engine.ts";
 import { ComposeError, errorMessage } from "./errors.ts";
 import { formatDuration } from "./duration.ts";
-import {
-  checkHealth,
-  describeFaults,
-  evaluateHealth,
-  type ServiceFault,
-  waitHealthy,
-} from "./health.ts";
-import { healthProgress } from "./progress.ts";
+import { checkHealth, describeFaults, evaluateHealth, type ServiceFault } from "./health.ts";
+import { watchHealth } from "./gate.ts";
 import type { DeploySettings } from "./settings.ts";
 import { networksOf } from "./_canary_state.ts";
 
@@ -66,21 +60,10 @@ async function waitForHealthy(
   target: ComposeTarget,
   settings: DeploySettings,
 ): Promise<Trial> {
-  let ticks = 0;
-  const progress = healthProgress(engine.deps.isTerminal, target.project, settings.health_timeout);
-  const verdict = await waitHealthy(
-    {
-      compose: engine.compose,
-      now: () => engine.deps.now().getTime(),
-      sleep: engine.deps.sleep,
-      onTick: (verdict, elapsed) => {
-        if (ticks++ === 0) checkpoint(engine, name, "canary_waiting_health");
-        progress.tick(verdict, elapsed);
-      },
-    },
-    target,
-    settings.health_timeout,
-  ).finally(() => progress.done());
+  const verdict = await watchHealth(engine, target, settings.health_timeout, {
+    name,
+    step: "canary_waiting_health",
+  });
   if (verdict.status === "healthy") return { ok: true };
   return {
     ok: false,

@@ -14,8 +14,15 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, markBad } from "./bad.ts";
-import { changeBad, checkpoint, type Engine, filesTarget, labelTarget } from "./engine.ts";
+import { clearBad } from "./bad.ts";
+import {
+  changeBad,
+  checkpoint,
+  type Engine,
+  filesTarget,
+  labelTarget,
+  markVersionBad,
+} from "./engine.ts";
 import type { Outcome } from "./deploy.ts";
 import { formatDuration } from "./duration.ts";
 import { checkHealth } from "./health.ts";
@@ -190,15 +197,7 @@ async function onFailure(
   } finally {
     // Marked once the copy is gone, not before: a run killed while removing it
     // reached no outcome, and the next run must try (and remove) it again.
-    if (markOn) {
-      await changeBad(engine, () =>
-        markBad(engine.paths.bad, name, {
-          tree: item.stack!.tree,
-          commit: engine.head.commit,
-          marked_at: engine.deps.now().toISOString(),
-          reason: trial.message,
-        }));
-    }
+    if (markOn) await markVersionBad(engine, name, item.stack!.tree, trial.message);
   }
   const copy = keep
     ? `rollback is off: the new copy ${copies.peer} was stopped and kept`

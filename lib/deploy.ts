@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, markBad } from "./bad.ts";
+import { clearBad } from "./bad.ts";
 import { evaluateHealth, type ServiceFault } from "./health.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
 import {
@@ -18,6 +18,7 @@ import {
   type Engine,
   filesTarget,
   labelTarget,
+  markVersionBad,
   saveGood,
 } from "./engine.ts";
 import { errorMessage } from "./errors.ts";
@@ -199,15 +200,7 @@ async function onUnhealthy(
     // Marked once the rollback is over, not before: a run killed during the
     // rollback reached no outcome, so the next run must try this version again
     // and roll back again; marked, it would be skipped with the stack half-restored.
-    if (markOn) {
-      await changeBad(engine, () =>
-        markBad(engine.paths.bad, name, {
-          tree: item.stack!.tree,
-          commit: engine.head.commit,
-          marked_at: engine.deps.now().toISOString(),
-          reason: gate.message,
-        }));
-    }
+    if (markOn) await markVersionBad(engine, name, item.stack!.tree, gate.message);
   }
 }
 

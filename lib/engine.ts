@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { markBad } from "./bad.ts";
 import type { Config } from "./config.ts";
 import type { Compose, ComposeTarget } from "./compose.ts";
 import type { Deps } from "./deps.ts";
@@ -52,6 +53,22 @@ export class Queue {
  */
 export function changeBad<T>(engine: Engine, change: () => Promise<T>): Promise<T> {
   return engine.badQueue.run(change);
+}
+
+/** Marks version `tree` of stack `name`, at this run's commit, bad for `reason` (queued). */
+export function markVersionBad(
+  engine: Engine,
+  name: string,
+  tree: string,
+  reason: string,
+): Promise<void> {
+  return changeBad(engine, () =>
+    markBad(engine.paths.bad, name, {
+      tree,
+      commit: engine.head.commit,
+      marked_at: engine.deps.now().toISOString(),
+      reason,
+    }));
 }
 
 /** A compose target that needs no files: `ps`, `stop`, `start`, `down` work by project label. */

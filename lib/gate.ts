@@ -7,7 +7,7 @@
 import type { ComposeTarget } from "./compose.ts";
 import { checkpoint, type Engine } from "./engine.ts";
 import { errorMessage } from "./errors.ts";
-import { describeFaults, type ServiceFault, waitHealthy } from "./health.ts";
+import { describeFaults, type ServiceFault, type Verdict, waitHealthy } from "./health.ts";
 import { healthProgress } from "./progress.ts";
 import type { DeploySettings } from "./settings.ts";
 
@@ -37,25 +37,42 @@ export async function upAndCheck(
     return { ok: false, message: errorMessage(error), services: [] };
   }
   if (method === "blind") return { ok: true, message: "", services: [] };
-  let ticks = 0;
-  const progress = healthProgress(engine.deps.isTerminal, target.project, settings.health_timeout);
-  const verdict = await waitHealthy(
-    {
-      compose: engine.compose,
-      now: () => engine.deps.now().getTime(),
-      sleep: engine.deps.sleep,
-      onTick: (verdict, elapsed) => {
-        if (ticks++ === 0) checkpoint(engine, target.project, "waiting_health");
-        progress.tick(verdict, elapsed);
-      },
-    },
-    target,
-    settings.health_timeout,
-  ).finally(() => progress.done());
+  const verdict = await watchHealth(engine, target, settings.health_timeout, {
+    name: target.project,
+    step: "waiting_health",
+  });
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {
     ok: false,
     message: `not healthy: ${describeFaults(verdict.faults)}`,
     services: verdict.faults,
   };
+}
+
+/**
+ * Waits for `target` to be healthy within `timeoutMs` ({@link waitHealthy}),
+ * with the progress line on a terminal and the test checkpoint `at.step` (for
+ * stack `at.name`) at the first look. Shared by the simple gate and the canary.
+ */
+export async function watchHealth(
+  engine: Engine,
+  target: ComposeTarget,
+  timeoutMs: number,
+  at: { name: string; step: string },
+): Promise<Verdict> {
+  let ticks = 0;
+  const progress = healthProgress(engine.deps.isTerminal, target.project, timeoutMs);
+  return await waitHealthy(
+    {
+      compose: engine.compose,
+      now: () => engine.deps.now().getTime(),
+      sleep: engine.deps.sleep,
+      onTick: (verdict, elapsed) => {
+        if (ticks++ === 0) checkpoint(engine, at.name, at.step);
+        progress.tick(verdict, elapsed);
+      },
+    },
+    target,
+    timeoutMs,
+  ).finally(() => progress.done());
 }

@@ -5,8 +5,8 @@
  * @module
  */
 import { type Command, HELP, parseCommand, type RunCommand } from "./cli.ts";
-import { type HistoryEntry, lastEntries } from "./history.ts";
-import { Notifier } from "./notify.ts";
+import type { HistoryEntry } from "./history.ts";
+import { notifyOutcomes, previousOutcomes } from "./notify.ts";
 import { type Config, configPath, loadConfig } from "./config.ts";
 import type { Deps } from "./deps.ts";
 import { acquireLock } from "./lock.ts";
@@ -152,9 +152,7 @@ export async function runOnce(
   const paths = statePaths(config.base_dir);
   // Read before the run: what each stack's last outcome was decides what is news.
   const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
-  const previous = config.notify.length > 0
-    ? await lastEntries(paths.history, acted)
-    : new Map<string, HistoryEntry>();
+  const previous = await previousOutcomes(config, paths.history, acted);
   const engine = makeEngine({
     config,
     paths,
@@ -164,12 +162,7 @@ export async function runOnce(
   });
   const entries = await executePlan(engine, prepared.plan);
   reportOutcomes(entries, command.json, prepared.head.commit, deps);
-  await new Notifier({
-    targets: config.notify,
-    runner: deps.runner,
-    logger: deps.logger,
-    hostname: config.hostname,
-  }).notifyAll(entries, previous);
+  await notifyOutcomes(config, deps, entries, previous);
   const bad = entries.some((e) => FAILURES.has(e.result)) ||
     prepared.plan.some((i) => i.action === "skip_bad");
   return { code: refused || bad ? 1 : 0, entries };

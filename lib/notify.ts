@@ -6,9 +6,10 @@
  * failed (never a token: only the target's origin is named) and never throws.
  * @module
  */
-import type { NotifyTarget } from "./config.ts";
+import type { Config, NotifyTarget } from "./config.ts";
+import type { Deps } from "./deps.ts";
 import { errorMessage } from "./errors.ts";
-import type { HistoryEntry, Result } from "./history.ts";
+import { type HistoryEntry, lastEntries, type Result } from "./history.ts";
 import type { Logger } from "./log.ts";
 import {
   buildRequest,
@@ -282,4 +283,31 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done);
   });
+}
+
+/**
+ * The last history entry of each of `stacks`, read before a command adds its
+ * own: what is news depends on them (SPEC 8). Without targets, nothing is read.
+ */
+export async function previousOutcomes(
+  config: Pick<Config, "notify">,
+  historyPath: string,
+  stacks: readonly string[],
+): Promise<Map<string, HistoryEntry>> {
+  return config.notify.length > 0 ? await lastEntries(historyPath, stacks) : new Map();
+}
+
+/** Sends a command's outcomes to `config`'s targets ({@link Notifier.notifyAll}); never throws. */
+export async function notifyOutcomes(
+  config: Pick<Config, "notify" | "hostname">,
+  deps: Pick<Deps, "runner" | "logger">,
+  entries: readonly HistoryEntry[],
+  previous: ReadonlyMap<string, HistoryEntry>,
+): Promise<void> {
+  await new Notifier({
+    targets: config.notify,
+    runner: deps.runner,
+    logger: deps.logger,
+    hostname: config.hostname,
+  }).notifyAll(entries, previous);
 }

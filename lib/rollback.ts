@@ -17,8 +17,8 @@ import { labelTarget } from "./engine.ts";
 import { makeEngine } from "./execute.ts";
 import { checkHealth } from "./health.ts";
 import { Repo } from "./git.ts";
-import { appendHistory, type HistoryEntry, lastEntries } from "./history.ts";
-import { Notifier } from "./notify.ts";
+import { appendHistory, type HistoryEntry } from "./history.ts";
+import { notifyOutcomes, previousOutcomes } from "./notify.ts";
 import { reportOutcomes } from "./outcome_report.ts";
 import { rollbackStack } from "./canary.ts";
 import { SETTINGS_DEFAULTS } from "./settings.ts";
@@ -82,16 +82,9 @@ export async function rollbackCommand(
     project: restored.project,
   };
   // Read before the entry goes in: the stack's last outcome decides what is news (SPEC 8).
-  const previous = config.notify.length > 0
-    ? (await lastEntries(paths.history, [name])).get(name)
-    : undefined;
+  const previous = await previousOutcomes(config, paths.history, [name]);
   await appendHistory(paths.history, entry);
   reportOutcomes([entry], command.json, restored.commit, { out: deps.out, err: () => {} });
-  await new Notifier({
-    targets: config.notify,
-    runner: deps.runner,
-    logger: deps.logger,
-    hostname: config.hostname,
-  }).notify(entry, previous);
+  await notifyOutcomes(config, deps, [entry], previous);
   return restored.ok ? 0 : 1;
 }

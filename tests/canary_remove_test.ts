@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../lib/config.ts";
-import { makeEngine } from "../lib/execute.ts";
-import { Repo } from "../lib/git.ts";
-import { silentLogger } from "../lib/log.ts";
 import { fakeRunner } from "../lib/process.ts";
-import { statePaths } from "../lib/state.ts";
 import { removeCopy } from "../lib/_canary_state.ts";
+import { testDeps, testEngine } from "./_deps.ts";
 
 const PS = JSON.stringify({
   ID: "abc123",
@@ -44,29 +40,11 @@ async function remove(aliases: string[], options: Parameters<typeof removeCopy>[
     if (cmd[1] === "network" && cmd[2] === "inspect") return { stdout: NETWORKS };
     return {};
   });
-  const config = parseConfig("repo: /r\nbase_dir: /b\n", "/c.yaml", {}, { hostname: "h" });
-  const engine = makeEngine({
-    config,
-    paths: statePaths("/b"),
-    repo: new Repo(runner, "/b/repo"),
-    head: { commit: "c", tree: "t" },
-    deps: {
-      runner,
-      logger: silentLogger,
-      env: {},
-      cwd: "/",
-      hostname: "h",
-      pid: 1,
-      now: () => new Date(0),
-      sleep: (ms: number) => {
-        steps.push(`sleep ${ms}`);
-        return Promise.resolve();
-      },
-      out: () => {},
-      err: () => {},
-      isTerminal: false,
-    },
-  });
+  const sleep = (ms: number) => {
+    steps.push(`sleep ${ms}`);
+    return Promise.resolve();
+  };
+  const engine = testEngine("/b", { commit: "c", tree: "t" }, testDeps({ runner, sleep }));
   const removed = await removeCopy(engine, "web-canary", {
     ...options,
     onDrain: () => steps.push("drain begins"),

@@ -5,15 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseConfig } from "../lib/config.ts";
 import { deployStack, stopsBeforeDown } from "../lib/deploy.ts";
-import { makeEngine } from "../lib/execute.ts";
-import { Repo } from "../lib/git.ts";
-import { silentLogger } from "../lib/log.ts";
 import type { PlanItem } from "../lib/plan.ts";
 import { fakeRunner } from "../lib/process.ts";
 import { SETTINGS_DEFAULTS } from "../lib/settings.ts";
 import { statePaths, writeVersion } from "../lib/state.ts";
+import { testDeps, testEngine } from "./_deps.ts";
 
 Deno.test("stopsBeforeDown() stops the old version first only when a pre_deploy runs in between", () => {
   assert.equal(stopsBeforeDown({}), false);
@@ -37,27 +34,11 @@ async function redeploy(settings: Partial<typeof SETTINGS_DEFAULTS> & { pre_depl
       if (cmd[1] === "ps") return { stdout: RUNNING };
       return {};
     });
-    const config = parseConfig(`repo: /r\nbase_dir: ${base}\n`, "/c.yaml", {}, { hostname: "h" });
-    const deps = {
-      runner,
-      logger: silentLogger,
-      env: {},
-      cwd: base,
-      hostname: "h",
-      pid: 1,
-      now: () => new Date(),
-      sleep: () => Promise.resolve(),
-      out: () => {},
-      err: () => {},
-      isTerminal: false,
-    };
-    const engine = makeEngine({
-      config,
-      paths,
-      repo: new Repo(runner, paths.repo),
-      head: { commit: "c2", tree: "root" },
-      deps,
-    });
+    const engine = testEngine(
+      base,
+      { commit: "c2", tree: "root" },
+      testDeps({ runner, cwd: base }),
+    );
     const item: PlanItem = {
       name: "web",
       status: "changed",

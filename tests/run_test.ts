@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseConfig } from "../lib/config.ts";
 import type { Deps } from "../lib/deps.ts";
-import { silentLogger } from "../lib/log.ts";
 import { daxRunner, fakeRunner, type RunOptions } from "../lib/process.ts";
 import { prepareRun } from "../lib/run.ts";
+import { testDeps } from "./_deps.ts";
 import { writeVersion } from "../lib/state.ts";
 import { StacksRepo } from "./e2e/_harness.ts";
 
@@ -31,20 +31,7 @@ async function scene(fn: (repo: StacksRepo, base: string, deps: Deps & Calls) =>
       return cmd[0] === "git" ? daxRunner.run(cmd, options) : fake.run(cmd, options);
     },
   };
-  const deps = {
-    runner,
-    calls,
-    logger: silentLogger,
-    env: {},
-    cwd: base,
-    hostname: "h",
-    pid: 1,
-    now: () => new Date(),
-    sleep: () => Promise.resolve(),
-    out: () => {},
-    err: () => {},
-    isTerminal: false,
-  };
+  const deps = { ...testDeps({ runner, cwd: base }), calls };
   try {
     await fn(repo, base, deps);
   } finally {

@@ -26,6 +26,7 @@ import {
 import type { Finding, MountInfo, ServiceInfo, StackModel } from "../lib/_validate_model.ts";
 import { modelFindings, type RuleContext, scriptPath, ships } from "../lib/_validate_rules.ts";
 import { hostPort, locator, rawModel, rawMount, readComposeDoc } from "../lib/_validate_yaml.ts";
+import { testDeps } from "./_deps.ts";
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), "testdata", "validate");
 
@@ -36,19 +37,11 @@ const noDocker = (): Runner =>
 /** Deps for `main()` that collect stdout, in `cwd`. */
 function fakeDeps(cwd: string, runner: Runner = noDocker()): Deps & { lines: string[] } {
   const lines: string[] = [];
+  const out = (line: string) => void lines.push(line);
+  const now = () => new Date(0);
   return {
+    ...testDeps({ runner, logger: memoryLogger(), cwd, hostname: "test", now, out }),
     lines,
-    runner,
-    logger: memoryLogger(),
-    env: {},
-    cwd,
-    hostname: "test",
-    pid: 1,
-    now: () => new Date(0),
-    sleep: () => Promise.resolve(),
-    out: (line) => lines.push(line),
-    err: () => {},
-    isTerminal: false,
   };
 }
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { parseCommand } from "../lib/cli.ts";
 import { parseConfig } from "../lib/config.ts";
-import type { Deps } from "../lib/deps.ts";
 import { GitError, LockedError, UsageError } from "../lib/errors.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { fakeRunner } from "../lib/process.ts";
 import { type Clock, nextDelay, Scheduler, watchCommand } from "../lib/watch.ts";
 import { parseListen } from "../lib/watch_server.ts";
+import { testDeps } from "./_deps.ts";
 
 /** Lets pending promise callbacks and zero timers run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -205,20 +205,11 @@ Deno.test("parseCommand() reads watch's --interval and --listen, and refuses bad
 
 function fakeDeps(stop: AbortSignal) {
   const logger = memoryLogger();
-  const deps: Deps = {
+  const deps = testDeps({
     runner: fakeRunner(() => ({ code: 0, stdout: "" })),
     logger,
-    env: {},
-    cwd: "/",
-    hostname: "h",
-    pid: 1,
-    now: () => new Date(),
-    sleep: () => Promise.resolve(),
-    out: () => {},
-    err: () => {},
-    isTerminal: false,
     stopSignal: () => stop,
-  };
+  });
   return { deps, logger };
 }
 

@@ -7,10 +7,10 @@
  * Each round takes one container off the alias while the other serves, in one
  * of two ways, alternating:
  *
- * - A, reconnect: `network disconnect` + `network connect` without aliases at
- *   once (what autostack does): the container keeps its address, so Caddy's
- *   cached copy of it still works until Caddy looks again;
- * - B, disconnect: `network disconnect` only (a plain drain): its address
+ * - A, reconnect: `Networks.hide`, autostack's own call (`network disconnect`
+ *   + `network connect` without aliases at once): the container keeps its
+ *   address, so Caddy's cached copy of it still works until Caddy looks again;
+ * - B, disconnect: `Networks.leave` only (a plain drain): its address
  *   vanishes while Caddy may still hold it.
  *
  * Then `drain` (2.5 s) passes and the container rejoins the alias for the
@@ -19,6 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { daxRunner } from "../lib/process.ts";
+import { Networks } from "../lib/_canary_net.ts";
 import {
   client,
   docker,
@@ -45,15 +46,19 @@ const SETTLE_MS = 2500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// autostack's own network calls: A is exactly what its drain does.
+const nets = new Networks(daxRunner, "docker");
+const endpoint = { container: WEB[0], name: WEB[0], network: NET, aliases: [ALIAS] };
+
 /** Takes `WEB[0]` off the alias one way, waits `drain`, puts it back; returns requests and losses. */
 async function round(how: "reconnect" | "disconnect") {
   const before = (await logLines(CLIENT)).length;
   const since = new Date().toISOString();
-  await docker("network", "disconnect", NET, WEB[0]);
-  if (how === "reconnect") await docker("network", "connect", NET, WEB[0]);
+  await (how === "reconnect" ? nets.hide([endpoint]) : nets.leave([endpoint]));
   await sleep(DRAIN_MS);
-  if (how === "reconnect") await docker("network", "disconnect", NET, WEB[0]);
-  await docker("network", "connect", "--alias", ALIAS, NET, WEB[0]);
+  // Back on the alias: a hidden endpoint is reconnected with it, a gone one connected.
+  if (how === "reconnect") await nets.join([endpoint]);
+  else await docker("network", "connect", "--alias", ALIAS, NET, WEB[0]);
   await sleep(SETTLE_MS);
   const lines = (await logLines(CLIENT)).slice(before);
   const lost = lines.filter((l) => l === "fail").length;

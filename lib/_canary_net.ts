@@ -13,9 +13,8 @@
  * @module
  */
 import { z } from "zod";
-import { tail } from "./compose.ts";
 import { ComposeError } from "./errors.ts";
-import type { Runner } from "./process.ts";
+import { type Runner, tail } from "./process.ts";
 
 /** One container's endpoint on a network it shares with other projects. */
 export interface SharedEndpoint {

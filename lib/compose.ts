@@ -11,7 +11,7 @@ import { z } from "zod";
 import { containerListArgs, parseContainerList } from "./containers.ts";
 import { ComposeError } from "./errors.ts";
 import { parseProbeSchedules, type ProbeSchedule } from "./probe_schedule.ts";
-import { type Runner, tail } from "./process.ts";
+import { type Runner, type RunResult, tail } from "./process.ts";
 
 /** How to call compose for one project. */
 export interface ComposeTarget {
@@ -155,9 +155,6 @@ function clip(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** The last non-empty lines of a command's output (kept here for the modules that import it from compose). */
-export { tail };
-
 /** Options of a compose call. */
 export interface CallOptions {
   /** Kill compose after this many milliseconds (none by default). */
@@ -248,10 +245,10 @@ export class Compose {
   async inspectHealth(ids: string[]): Promise<Map<string, ProbeResult>> {
     const found = new Map<string, ProbeResult>();
     if (ids.length === 0) return found;
-    const engine = engineOf(this.#command);
-    const r = await this.#runner.run([engine, "inspect", ...ids]);
+    const r = await this.#inspect(ids);
     // A container removed meanwhile makes inspect exit 1 yet still print the others.
     if (r.code !== 0 && r.stdout.trim() === "") {
+      const engine = engineOf(this.#command);
       throw new ComposeError(`${engine} inspect failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
     }
     const byFullId = parseInspectHealth(r.stdout);
@@ -266,8 +263,12 @@ export class Compose {
   /** When the healthchecks of these containers run (one `inspect`); none when it cannot tell. */
   async probeSchedules(ids: string[]): Promise<ProbeSchedule[]> {
     if (ids.length === 0) return [];
-    const r = await this.#runner.run([engineOf(this.#command), "inspect", ...ids]);
-    return parseProbeSchedules(r.stdout);
+    return parseProbeSchedules((await this.#inspect(ids)).stdout);
+  }
+
+  /** `ENGINE inspect IDS…`, whose JSON both the probe quotes and the schedules come from. */
+  #inspect(ids: string[]): Promise<RunResult> {
+    return this.#runner.run([engineOf(this.#command), "inspect", ...ids]);
   }
 
   async #call(t: ComposeTarget, args: string[], verb: string, opts: CallOptions): Promise<string> {

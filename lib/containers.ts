@@ -93,9 +93,6 @@ export interface ProjectSummary {
   list: ContainerInfo[];
 }
 
-/** The `--format` of {@link listProjects}: the same as every other container list. */
-export const PROJECT_LIST_FORMAT: string = CONTAINER_FORMAT;
-
 /** Parses `PROJECT<TAB>STATE…` lines into a summary per project. */
 export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
   const projects = new Map<string, ProjectSummary>();
@@ -124,7 +121,7 @@ export async function listProjects(
     "--filter",
     "label=com.docker.compose.project",
     "--format",
-    PROJECT_LIST_FORMAT,
+    CONTAINER_FORMAT,
   ]);
   if (r.code !== 0) {
     throw new ComposeError(`${engine} ps failed (exit ${r.code}): ${tail(r.stderr, 3)}`);

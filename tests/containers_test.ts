@@ -3,7 +3,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { listProjects, parseProjectList, PROJECT_LIST_FORMAT } from "../lib/containers.ts";
+import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../lib/containers.ts";
 import { ComposeError } from "../lib/errors.ts";
 import { fakeRunner } from "../lib/process.ts";
 
@@ -64,7 +64,7 @@ Deno.test("listProjects() makes one ps call filtered by the compose project labe
     "--filter",
     "label=com.docker.compose.project",
     "--format",
-    PROJECT_LIST_FORMAT,
+    CONTAINER_FORMAT,
   ]]);
   assert.equal(projects.get("web")?.running, 1);
 });

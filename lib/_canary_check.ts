@@ -46,7 +46,7 @@ export async function whyNotCanaryAt(
   if (twice.length > 0) {
     return { text: `${twice.join("; ")}: two copies cannot run side by side`, warn: true };
   }
-  const running = (await engine.compose.ps(live)).some((c) => c.state === "running");
+  const running = (await engine.compose.containers(live)).some((c) => c.state === "running");
   if (!running) return { text: "nothing was running to keep serving", warn: false };
   return undefined;
 }

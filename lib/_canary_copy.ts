@@ -39,7 +39,7 @@ export async function tryCopy(
   let services: string[];
   try {
     await engine.compose.create(target);
-    const ids = (await engine.compose.ps(target.project)).map((c) => c.id);
+    const ids = (await engine.compose.containers(target.project)).map((c) => c.id);
     const shared = await nets.shared(target.project, ids);
     await nets.hide(shared);
     // `start` waits for depends_on conditions: bound it like the health wait.
@@ -90,7 +90,7 @@ async function soak(
     if (look === 0) checkpoint(engine, name, "canary_soak");
     let healthy: boolean;
     try {
-      healthy = evaluateHealth(services, await engine.compose.ps(target.project)).status ===
+      healthy = evaluateHealth(services, await engine.compose.containers(target.project)).status ===
         "healthy";
       errors = 0;
     } catch (error) {

@@ -84,7 +84,7 @@ export async function removeCopy(
   project: string,
   options: RemoveOptions = {},
 ): Promise<boolean> {
-  const containers = await engine.compose.ps(project);
+  const containers = await engine.compose.containers(project);
   if (containers.length === 0) return false;
   const nets = networksOf(engine);
   const shared = await nets.shared(project, containers.map((c) => c.id)).catch(() => []);
@@ -122,7 +122,7 @@ export async function clearLeftovers(
 /** Removes the folders of copies that no longer have containers (and the root once empty). */
 export async function tidyFolders(engine: Engine, name: string): Promise<void> {
   for (const project of projectPair(name)) {
-    if ((await engine.compose.ps(project)).length > 0) continue;
+    if ((await engine.compose.containers(project)).length > 0) continue;
     await Deno.remove(slotDir(engine, name, project), { recursive: true }).catch(() => {});
   }
   // Fails, and so keeps it, while a folder is left inside.

@@ -27,7 +27,7 @@ import type { Outcome } from "./deploy.ts";
 import { formatDuration } from "./duration.ts";
 import { checkHealth } from "./health.ts";
 import type { PlanItem } from "./plan.ts";
-import { hookFailure, runHook } from "./hooks.ts";
+import { hookEnv, hookFailure, runHook } from "./hooks.ts";
 import type { ScriptResult, ScriptRun } from "./scripts.ts";
 import type { DeploySettings } from "./settings.ts";
 import { installFiles, readVersion } from "./state.ts";
@@ -106,13 +106,7 @@ async function canarySteps(
     "healthy";
 
   const repoDir = join(engine.paths.repo, stack.path);
-  const env = {
-    AUTOSTACK_STACK: name,
-    AUTOSTACK_COMMIT: engine.head.commit,
-    AUTOSTACK_TREE: stack.tree,
-    AUTOSTACK_PREVIOUS_COMMIT: deployed?.commit ?? "",
-    AUTOSTACK_RUNNING_DIR: engine.paths.running(name),
-  };
+  const env = hookEnv(engine, name, stack.tree, deployed?.commit);
   const pre = settings.pre_deploy
     ? await runHook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
     : undefined;

@@ -26,7 +26,7 @@ import { deployCanary, needsCanary } from "./canary.ts";
 import type { Result } from "./history.ts";
 import type { PlanItem } from "./plan.ts";
 import { restoreGood } from "./restore.ts";
-import { hookFailure, runHook } from "./hooks.ts";
+import { hookEnv, hookFailure, runHook } from "./hooks.ts";
 import type { DeploySettings } from "./settings.ts";
 import { clearRunning, installFiles, readVersion, writeVersion } from "./state.ts";
 
@@ -86,13 +86,7 @@ async function deploySteps(
   if (hasOld && stopsBeforeDown(settings)) await compose.stop(old);
   checkpoint(engine, name, "after_stop");
 
-  const scriptEnv = {
-    AUTOSTACK_STACK: name,
-    AUTOSTACK_COMMIT: engine.head.commit,
-    AUTOSTACK_TREE: stack.tree,
-    AUTOSTACK_PREVIOUS_COMMIT: oldVersion?.commit ?? "",
-    AUTOSTACK_RUNNING_DIR: running,
-  };
+  const scriptEnv = hookEnv(engine, name, stack.tree, oldVersion?.commit);
   const repoDir = join(paths.repo, stack.path);
   let output = "";
   if (settings.pre_deploy) {

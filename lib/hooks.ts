@@ -9,6 +9,26 @@ import type { Engine } from "./engine.ts";
 import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
 import type { DeploySettings } from "./settings.ts";
 
+/**
+ * The environment of a stack's hooks (SPEC 7): the stack, the version being
+ * deployed (this run's commit, the stack's tree), the commit it replaces, and
+ * the stack's `running_stacks` folder.
+ */
+export function hookEnv(
+  engine: Engine,
+  name: string,
+  tree: string,
+  previousCommit: string | undefined,
+): ScriptRun["env"] {
+  return {
+    AUTOSTACK_STACK: name,
+    AUTOSTACK_COMMIT: engine.head.commit,
+    AUTOSTACK_TREE: tree,
+    AUTOSTACK_PREVIOUS_COMMIT: previousCommit ?? "",
+    AUTOSTACK_RUNNING_DIR: engine.paths.running(name),
+  };
+}
+
 /** Runs a `pre_deploy`/`post_deploy` command with the stack's settings. */
 export function runHook(
   engine: Engine,

@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
+import { containerListArgs } from "../lib/containers.ts";
 import { fakeRunner } from "../lib/process.ts";
 import { removeCopy } from "../lib/_canary_state.ts";
 import { testDeps, testEngine } from "./_deps.ts";
 
-const PS = JSON.stringify({
-  ID: "abc123",
-  Name: "web-canary-app-1",
-  Service: "app",
-  State: "running",
-  Health: "healthy",
-});
+// `docker ps` in autostack's CONTAINER_FORMAT: project, state, service, status, id, name, one-off.
+const PS = "web-canary\trunning\tapp\tUp 1 minute (healthy)\tabc123\tweb-canary-app-1\tFalse\n";
 
 /** `docker inspect` of the copy's container: on `proxy` (shared) and its own network. */
 function inspect(aliases: string[]): string {
@@ -30,12 +26,15 @@ const NETWORKS = JSON.stringify([
   { Name: "web-canary_default", Labels: { "com.docker.compose.project": "web-canary" } },
 ]);
 
+/** The one look at the copy's containers, by project label. */
+const LIST = containerListArgs("docker", "web-canary").join(" ");
+
 /** Removes `web-canary` through fakes; returns each docker call and sleep, in order. */
 async function remove(aliases: string[], options: Parameters<typeof removeCopy>[2]) {
   const steps: string[] = [];
   const runner = fakeRunner((cmd) => {
     steps.push(cmd.join(" "));
-    if (cmd.includes("ps")) return { stdout: PS };
+    if (cmd[1] === "ps") return { stdout: PS };
     if (cmd[1] === "inspect") return { stdout: inspect(aliases) };
     if (cmd[1] === "network" && cmd[2] === "inspect") return { stdout: NETWORKS };
     return {};
@@ -56,7 +55,7 @@ Deno.test("removeCopy() drains a copy that answers to the aliases at its address
   const { removed, steps } = await remove(["app", "web"], { drainMs: 5000 });
   assert.equal(removed, true);
   assert.deepEqual(steps, [
-    "docker compose -p web-canary ps -a --format json",
+    LIST,
     // Off the aliases, still on the network: reconnected, it keeps its address.
     "docker network disconnect proxy abc123def4567890",
     "docker network connect proxy abc123def4567890",
@@ -69,7 +68,7 @@ Deno.test("removeCopy() drains a copy that answers to the aliases at its address
 
 Deno.test("removeCopy() takes a hidden copy or one without drain off the network at once", async () => {
   const direct = [
-    "docker compose -p web-canary ps -a --format json",
+    LIST,
     "docker network disconnect --force proxy abc123def4567890",
     "docker compose -p web-canary down --remove-orphans",
   ];

@@ -117,8 +117,7 @@ function refuseClashes(stacks: Stack[], errors: string[]): Discovery {
       errors.push(`stack "${name}": folders ${paths} have the same project name; both refused`);
     }
   }
-  // Code-point order: names are ASCII, and localeCompare would load ICU's collator (~10 ms a run).
-  kept.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  kept.sort(compareNames);
   return { stacks: kept, errors };
 }
 
@@ -126,4 +125,12 @@ function refuseClashes(stacks: Stack[], errors: string[]): Discovery {
 export function repoName(url: string): string {
   const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
   return last.replace(/\.git$/, "") || "stack";
+}
+
+/**
+ * Orders by `name` in code-point order: stack names are ASCII, and
+ * `localeCompare` would load ICU's collator (~10 ms a run).
+ */
+export function compareNames(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -7,7 +7,7 @@
  */
 import type { BadMark } from "./bad.ts";
 import type { ProjectSummary } from "./containers.ts";
-import type { Stack } from "./discover.ts";
+import { compareNames, type Stack } from "./discover.ts";
 import { type DeploySettings, formatProblem, type SettingsResult } from "./settings.ts";
 import type { VersionInfo } from "./state.ts";
 import { liveProject, peerProject, projectPair } from "./canary.ts";
@@ -95,8 +95,7 @@ export function planRun(input: PlanInput): PlanItem[] {
       deployed,
     });
   }
-  // Code-point order: names are ASCII, and localeCompare would load ICU's collator (~10 ms a run).
-  return items.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return items.sort(compareNames);
 }
 
 function planStack(input: PlanInput, stack: Stack): PlanItem {

@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { daxRunner } from "../lib/process.ts";
-import { Networks } from "../lib/_canary_net.ts";
+import { Networks } from "../lib/docker/networks.ts";
 import {
   client,
   docker,

@@ -5,20 +5,20 @@
  * @module
  */
 import { type Command, HELP, parseCommand, type RunCommand } from "./cli.ts";
-import type { HistoryEntry } from "./history.ts";
-import { notifyOutcomes, previousOutcomes } from "./notify.ts";
-import { type Config, configPath, loadConfig } from "./config.ts";
+import type { HistoryEntry } from "./state/history.ts";
+import { notifyOutcomes, previousOutcomes } from "./notify/notifier.ts";
+import { type Config, configPath, loadConfig } from "./config/config.ts";
 import type { Deps } from "./deps.ts";
-import { acquireLock } from "./lock.ts";
-import { formatPlan, planJson } from "./plan_report.ts";
-import { executePlan, makeEngine } from "./execute.ts";
-import { FAILURES, reportOutcomes } from "./outcome_report.ts";
-import { badCommand, historyCommand } from "./history_report.ts";
-import { rollbackCommand } from "./rollback.ts";
-import { prepareRun } from "./run.ts";
-import { formatStatus, gatherStatus } from "./status.ts";
-import { statePaths } from "./state.ts";
-import { validateCommand } from "./validate.ts";
+import { acquireLock } from "./state/lock.ts";
+import { formatPlan, planJson } from "./commands/plan_report.ts";
+import { executePlan, makeEngine } from "./deploy/execute.ts";
+import { FAILURES, reportOutcomes } from "./commands/outcome_report.ts";
+import { badCommand, historyCommand } from "./commands/history.ts";
+import { rollbackCommand } from "./commands/rollback.ts";
+import { prepareRun } from "./deploy/prepare.ts";
+import { formatStatus, gatherStatus } from "./commands/status.ts";
+import { statePaths } from "./state/state.ts";
+import { validateCommand } from "./validate/validate.ts";
 
 /** The program's version, printed by `autostack --version`. */
 export const VERSION = "0.1.0";
@@ -59,7 +59,7 @@ async function withConfig(
         listen: command.listen ?? config.listen,
       };
       // Loaded on demand: its metrics library costs every cron `run` ~20 ms of start-up.
-      const { watchCommand } = await import("./watch.ts");
+      const { watchCommand } = await import("./watch/watch.ts");
       // Each run takes the lock itself: a manual `run` may go in between.
       return await watchCommand(
         watched,

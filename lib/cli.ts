@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
-import { parseListen } from "./watch_server.ts";
+import { parseListen } from "./watch/server.ts";
 
 /** `autostack run`. */
 export interface RunCommand {

@@ -1,25 +1,113 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for autostack's tests and demo (Debian 12, root):
-# Docker engine, Compose v2 (Debian trixie's docker-compose), a running dockerd,
-# and the local busybox test image (no registry is reachable from our hosts).
+# the Docker 26 engine and Compose v2 from Debian trixie (through a separate
+# apt source list, so the host's own sources stay bookworm), busybox-static,
+# a running dockerd, and the local busybox test image (no registry is
+# reachable from our hosts). An engine that does not come from Debian's
+# docker.io (docker-ce, a static install) is never replaced: it is used as is.
 set -euo pipefail
 
 IMAGE="${AUTOSTACK_TEST_IMAGE:-autostack-test/busybox:latest}"
 STATE="/var/lib/autostack-setup"
+ENGINE_MAJOR=26
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-install_engine() {
-  if command -v dockerd >/dev/null && [ -x /bin/busybox ] && file_is_static /bin/busybox; then
-    return
-  fi
-  log "installing docker.io and busybox-static"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
 }
 
-file_is_static() {
-  # busybox-static replaces /bin/busybox with a binary that needs no loader.
-  ! grep -q 'ld-linux' "$1" 2>/dev/null
+# The test image copies /bin/busybox into a FROM scratch image: it must be the
+# static build, which needs no loader.
+install_busybox() {
+  if installed busybox-static; then return; fi
+  log "installing busybox-static"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+}
+
+# apt options that read only the trixie list in $STATE and keep its package
+# lists apart from the host's.
+trixie_opts() {
+  printf '%s\n' -oDir::Etc::SourceList="$STATE/trixie.list" -oDir::Etc::SourceParts=/dev/null \
+    -oDir::State::Lists="$STATE/lists" -oAPT::Get::List-Cleanup=0 -oAPT::Sandbox::User=root
+}
+
+trixie_ready=""
+trixie_update() {
+  if [ -n "$trixie_ready" ]; then return; fi
+  local mirror
+  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  mirror="${mirror:-http://deb.debian.org/debian}"
+  mkdir -p "$STATE/lists/partial" "$STATE/debs"
+  echo "deb $mirror trixie main" >"$STATE/trixie.list"
+  local opts
+  mapfile -t opts < <(trixie_opts)
+  apt-get "${opts[@]}" update -qq
+  trixie_ready=1
+}
+
+# Downloads trixie's .deb of package $1 into $STATE/debs and prints its path.
+trixie_download() {
+  trixie_update
+  local opts
+  mapfile -t opts < <(trixie_opts)
+  (cd "$STATE/debs" && rm -f "$1"_*.deb && apt-get "${opts[@]}" download "$1" >/dev/null)
+  ls "$STATE/debs/$1"_*.deb
+}
+
+# Installs a downloaded .deb; its dependencies (containerd, runc, tini, iptables
+# for docker.io) come from the host's bookworm sources.
+install_deb() {
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+# Where the engine comes from: none, debian-old (docker.io < 26), debian (ok), other.
+engine_source() {
+  local version
+  version="$(dpkg-query -W -f='${Status} ${Version}' docker.io 2>/dev/null || true)"
+  if [[ "$version" == "install ok installed "* ]]; then
+    version="${version##* }"
+    version="${version#*:}"
+    if [ "${version%%.*}" -lt "$ENGINE_MAJOR" ] 2>/dev/null; then echo debian-old; else echo debian; fi
+  elif command -v dockerd >/dev/null; then
+    echo other
+  else
+    echo none
+  fi
+}
+
+stop_daemon() {
+  local pid
+  pid="$(pgrep -x dockerd || true)"
+  if [ -z "$pid" ]; then return; fi
+  log "stopping dockerd (pid $pid) to upgrade it"
+  kill "$pid"
+  for _ in $(seq 1 60); do
+    if ! kill -0 "$pid" 2>/dev/null; then return; fi
+    sleep 0.5
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+install_engine() {
+  case "$(engine_source)" in
+    debian) ;;
+    other) log "using the engine already installed ($(command -v dockerd)); it does not come from Debian's docker.io, so it is left as it is" ;;
+    none | debian-old)
+      log "installing Docker engine $ENGINE_MAJOR (docker.io from trixie)"
+      local deb
+      deb="$(trixie_download docker.io)"
+      stop_daemon
+      install_deb "$deb"
+      ;;
+  esac
+  # trixie's docker.io has no CLI of its own (docker-cli is a separate package);
+  # a host that already has a docker client keeps it.
+  if ! command -v docker >/dev/null; then
+    log "installing the docker client (docker-cli from trixie)"
+    install_deb "$(trixie_download docker-cli)"
+  fi
 }
 
 compose_v2() {
@@ -29,19 +117,12 @@ compose_v2() {
 install_compose() {
   if compose_v2; then return; fi
   log "installing Compose v2 (docker-compose from trixie)"
-  local mirror
-  mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-  mirror="${mirror:-http://deb.debian.org/debian}"
-  mkdir -p "$STATE/lists/partial" "$STATE/debs"
-  echo "deb $mirror trixie main" >"$STATE/trixie.list"
-  local opts=(-oDir::Etc::SourceList="$STATE/trixie.list" -oDir::Etc::SourceParts=/dev/null
-    -oDir::State::Lists="$STATE/lists" -oAPT::Get::List-Cleanup=0)
-  apt-get "${opts[@]}" update -qq
-  (cd "$STATE/debs" && rm -f docker-compose_*.deb && apt-get "${opts[@]}" download docker-compose)
-  dpkg -i "$STATE"/debs/docker-compose_*.deb >/dev/null
+  dpkg -i "$(trixie_download docker-compose)" >/dev/null
   compose_v2 || { log "docker compose version does not print 2.x"; exit 1; }
 }
 
+# Starts dockerd unless it answers. A daemon that died (kill -9, a crash) leaves
+# its pid file behind, and a new dockerd refuses to start until it is gone.
 start_daemon() {
   if docker info >/dev/null 2>&1; then return; fi
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
@@ -50,7 +131,7 @@ start_daemon() {
   fi
   if ! pgrep -x dockerd >/dev/null; then
     log "starting dockerd"
-    setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+    setsid dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
   fi
   for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then return; fi
@@ -73,12 +154,13 @@ COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 CMD ["/bin/sh"]
 DOCKERFILE
-  DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null
+  DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null 2>&1
   rm -rf "$ctx"
 }
 
+install_busybox
 install_engine
 install_compose
 start_daemon
 build_image
-log "ready: $(docker compose version --short 2>/dev/null || docker compose version), image $IMAGE"
+log "ready: engine $(docker version --format '{{.Server.Version}}'), compose $(docker compose version --short), image $IMAGE"

@@ -4,14 +4,14 @@
  * and an {@link Engine} over them for one base_dir.
  * @module
  */
-import { parseConfig } from "../lib/config.ts";
+import { parseConfig } from "../lib/config/config.ts";
 import type { Deps } from "../lib/deps.ts";
-import type { Engine } from "../lib/engine.ts";
-import { makeEngine } from "../lib/execute.ts";
-import { type Head, Repo } from "../lib/git.ts";
+import type { Engine } from "../lib/deploy/context.ts";
+import { makeEngine } from "../lib/deploy/execute.ts";
+import { type Head, Repo } from "../lib/repo/git.ts";
 import { silentLogger } from "../lib/log.ts";
 import { fakeRunner } from "../lib/process.ts";
-import { statePaths } from "../lib/state.ts";
+import { statePaths } from "../lib/state/state.ts";
 
 /** Deps for a test; `overrides` replace any of them. */
 export function testDeps(overrides: Partial<Deps> = {}): Deps {

@@ -7,9 +7,9 @@
  */
 import { join } from "node:path";
 import YAML from "yaml";
-import { type BadMark, readBad } from "../../lib/bad.ts";
-import { type ContainerInfo, parsePs } from "../../lib/compose.ts";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/history.ts";
+import { type BadMark, readBad } from "../../lib/state/bad.ts";
+import { type ContainerInfo, parsePs } from "../../lib/docker/compose.ts";
+import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { COMPOSE, downProject, requireDocker, TEST_IMAGE } from "./_docker.ts";
 import { type CliResult, StacksRepo, Workspace } from "./_harness.ts";

@@ -4,10 +4,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Compose } from "../../lib/compose.ts";
-import { listProjects } from "../../lib/containers.ts";
+import { Compose } from "../../lib/docker/compose.ts";
+import { listProjects } from "../../lib/docker/containers.ts";
 import { ComposeError } from "../../lib/errors.ts";
-import { checkHealth, describeFaults, type Verdict, waitHealthy } from "../../lib/health.ts";
+import { checkHealth, describeFaults, type Verdict, waitHealthy } from "../../lib/docker/health.ts";
 import { daxRunner } from "../../lib/process.ts";
 import {
   COMPOSE,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/history.ts";
+import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
 import { downProject, requireDocker, SKIP_DOCKER } from "./_docker.ts";
 import { git, StacksRepo, webCompose, Workspace } from "./_harness.ts";
 import { closedPort, Receiver, uniqueStack } from "./_receiver.ts";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { requireDocker } from "./_docker.ts";
 import { cli, ROOT } from "./_harness.ts";
 
-const CORPUS = join(ROOT, "tests", "testdata", "validate");
+const CORPUS = join(ROOT, "tests", "validate", "testdata", "validate");
 const ignore = Deno.env.get("AUTOSTACK_SKIP_DOCKER") === "1";
 
 /** Runs `autostack validate .` in a corpus case, with its `autostack.yaml` when it has one. */

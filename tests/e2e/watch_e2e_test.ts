@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/history.ts";
-import { hmacSha256Hex } from "../../lib/webhook.ts";
+import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
+import { hmacSha256Hex } from "../../lib/watch/webhook.ts";
 import { downProject, requireDocker, SKIP_DOCKER } from "./_docker.ts";
 import { type CliResult, git, spawnCli, StacksRepo, webCompose, Workspace } from "./_harness.ts";
 import { closedPort, uniqueStack, waitUntil } from "./_receiver.ts";

@@ -1,0 +1,45 @@
+/**
+ * How `run` reports what it did: one aligned line per outcome on stdout, and
+ * one line per failure on stderr naming the stack and why. Nothing at all
+ * when nothing happened (cron mails whatever a job prints).
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { formatDuration } from "../duration.ts";
+import type { HistoryEntry, Result } from "../state/history.ts";
+import { formatTable, short } from "../table.ts";
+
+/** Results that make `run` exit 1. */
+export const FAILURES: ReadonlySet<Result> = new Set<Result>([
+  "failed",
+  "rolled_back",
+  "skipped_bad",
+  "script_error",
+]);
+
+/** Prints the outcomes of a run (text or `--json`). */
+export function reportOutcomes(
+  entries: readonly HistoryEntry[],
+  json: boolean,
+  commit: string,
+  deps: Pick<Deps, "out" | "err">,
+): void {
+  if (json) {
+    deps.out(JSON.stringify({ commit, results: entries }, null, 2));
+    return;
+  }
+  if (entries.length === 0) return;
+  const rows = entries.map((e) => [
+    e.stack,
+    e.result,
+    short(e.commit),
+    formatDuration(e.duration_ms),
+    e.message,
+  ]);
+  for (const line of formatTable(rows)) deps.out(line);
+  for (const entry of entries) {
+    if (FAILURES.has(entry.result)) {
+      deps.err(`autostack: stack "${entry.stack}": ${entry.result}: ${entry.message}`);
+    }
+  }
+}

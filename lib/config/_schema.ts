@@ -1,0 +1,175 @@
+/**
+ * Private to `config.ts`: the zod schema of each config key (SPEC 3) and of the
+ * notify targets (SPEC 8), and the turning of zod issues into problem lines
+ * `config: KEY: problem: VALUE`.
+ * @module
+ */
+
+import { posix } from "node:path";
+import { z } from "zod";
+import { parseDuration } from "../duration.ts";
+import { isRecord, showValue } from "../yaml_doc.ts";
+
+/** Every top-level config key, in the order of the spec's table (and of problem lines). */
+export const CONFIG_KEYS = [
+  "repo",
+  "branch",
+  "folders",
+  "base_dir",
+  "mark_bad",
+  "defaults",
+  "notify",
+  "prune",
+  "jobs",
+  "compose",
+  "hostname",
+  "interval",
+  "listen",
+  "webhook_secret",
+] as const;
+
+/** A top-level config key. */
+export type ConfigKey = typeof CONFIG_KEYS[number];
+
+/** The outcomes a notify target can subscribe to with `on` (SPEC 8). */
+export const RESULTS = [
+  "deployed",
+  "rolled_back",
+  "failed",
+  "skipped_bad",
+  "script_error",
+  "removed",
+] as const;
+
+/** Payload formats of a notify target. */
+export const FORMATS = ["json", "discord", "slack", "ntfy", "gotify"] as const;
+
+const BOOLEAN = "must be true or false";
+
+/** A non-blank string; "required" when absent so a missing key reads well. */
+const text = (error: string) =>
+  z.string({ error: (issue) => issue.input === undefined ? "required" : error })
+    .refine((s) => s.trim() !== "", { error });
+
+/** One value or a list of them, always a list afterwards. */
+const listOf = <T extends z.ZodType>(item: T, error: string) =>
+  z.preprocess((v) => Array.isArray(v) ? v : [v], z.array(item, { error }).min(1, { error }));
+
+const FOLDER = "must be a relative path inside the repo";
+const folder = text(FOLDER)
+  .refine((f) => !posix.isAbsolute(f) && !posix.normalize(f).split("/").includes(".."), {
+    error: FOLDER,
+  })
+  // "./web/" and "web" name the same folder; keep one spelling.
+  .transform((f) => posix.normalize(f).replace(/(.)\/+$/, "$1"));
+
+const INTERVAL = "must be a positive duration such as 30s, 5m or 1h";
+const interval = z.unknown().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) ctx.addIssue({ code: "custom", message: INTERVAL });
+  return ms ?? z.NEVER;
+});
+
+const LISTEN = "must be an address such as 127.0.0.1:9000 or :9000";
+const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/;
+const listen = z.string({ error: LISTEN }).refine((s) => {
+  const port = LISTEN_PATTERN.exec(s)?.[2];
+  return port !== undefined && Number(port) <= 65_535;
+}, { error: LISTEN });
+
+const JOBS = "must be a positive integer";
+const COMPOSE = "must be a command such as docker compose";
+
+/** Every key but `defaults` and `notify`, which have their own checks. */
+export const CONFIG_SCHEMA = z.object({
+  repo: text("must be a git URL or a path"),
+  branch: text("must be a branch name").optional(),
+  folders: listOf(folder, "must be a folder or a list of folders").default(["."]),
+  base_dir: text("must be a path"),
+  mark_bad: z.boolean({ error: BOOLEAN }).default(true),
+  prune: z.boolean({ error: BOOLEAN }).default(false),
+  jobs: z.number({ error: JOBS }).int({ error: JOBS }).positive({ error: JOBS }).default(1),
+  compose: z.preprocess(
+    (v) => typeof v === "string" ? v.split(/\s+/).filter((w) => w !== "") : v,
+    z.array(text(COMPOSE), { error: COMPOSE }).min(1, { error: COMPOSE }),
+  ).default(["docker", "compose"]),
+  hostname: text("must be a host name").optional(),
+  interval: interval.default(60_000),
+  listen: listen.optional(),
+  webhook_secret: text("must be a string (quote it if it looks like a number)").optional(),
+});
+
+const URL_ERROR = "must be an http(s) URL";
+const url = z.string({ error: URL_ERROR }).refine((s) => {
+  try {
+    return ["http:", "https:"].includes(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}, { error: URL_ERROR });
+const on = z.preprocess(
+  (v) => typeof v === "string" ? [v] : v,
+  z.array(z.enum(RESULTS, { error: `must be one of ${RESULTS.join(", ")}` }), {
+    error: "must be a list of results",
+  }),
+);
+const urlTarget = z.strictObject({
+  url,
+  format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(", ")}` }).optional(),
+  on: on.optional(),
+  headers: z.record(z.string(), z.string({ error: "must be a string" }), {
+    error: "must be a mapping of header names to values",
+  }).optional(),
+});
+const execTarget = z.strictObject({
+  exec: text("must be a command (a non-empty string)"),
+  on: on.optional(),
+});
+
+/** A checked notify target (the shape of `NotifyTarget` in config.ts). */
+export type CheckedTarget = z.output<typeof urlTarget> | z.output<typeof execTarget>;
+
+/** Checks `notify`: a list of targets (or one), each a URL or a `{url …}` / `{exec …}` mapping. */
+export function checkNotify(raw: unknown): { targets: CheckedTarget[]; problems: string[] } {
+  if (raw === undefined || raw === null) return { targets: [], problems: [] };
+  const list = Array.isArray(raw) ? raw : [raw];
+  const targets: CheckedTarget[] = [];
+  const problems: string[] = [];
+  list.forEach((item, i) => {
+    const path = ["notify", i];
+    const value = typeof item === "string" ? { url: item } : item;
+    if (!isRecord(value)) {
+      problems.push(problemLine(path, "must be a URL or a mapping with url or exec", item));
+      return;
+    }
+    const result = ("exec" in value ? execTarget : urlTarget).safeParse(value, {
+      reportInput: true,
+    });
+    if (result.success) targets.push(result.data);
+    else problems.push(...issueLines(result.error.issues, path));
+  });
+  return { targets, problems };
+}
+
+/** One problem line per zod issue, each naming the key path and the value. */
+export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []) {
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => showValue(k)).join(", ");
+      return `${
+        problemLine(path, issue.keys.length > 1 ? "unknown keys" : "unknown key")
+      }: ${keys}`;
+    }
+    return problemLine(path, issue.message, issue.input);
+  });
+}
+
+/** `config: KEY: problem: VALUE`; the value is left out when there is none. */
+export function problemLine(path: readonly PropertyKey[], problem: string, value?: unknown) {
+  const key = path.map((p, i) => typeof p === "number" ? `[${p}]` : i ? `.${String(p)}` : String(p))
+    .join("");
+  return value === undefined
+    ? `config: ${key}: ${problem}`
+    : `config: ${key}: ${problem}: ${showValue(value)}`;
+}

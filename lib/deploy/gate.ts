@@ -1,0 +1,78 @@
+/**
+ * The health gate (SPEC 5 step 9): `up -d`, then for `simple` poll until
+ * healthy within `health_timeout`. A failed `up` is a failed gate, with
+ * compose's own words as the reason.
+ * @module
+ */
+import type { ComposeTarget } from "../docker/compose.ts";
+import { checkpoint, type Engine } from "./context.ts";
+import { errorMessage } from "../errors.ts";
+import { describeFaults, type ServiceFault, type Verdict, waitHealthy } from "../docker/health.ts";
+import { healthProgress } from "./progress.ts";
+import type { DeploySettings } from "../config/settings.ts";
+
+/** The result of `up` and the health gate. */
+export interface Gate {
+  /** Up and (for simple) healthy. */
+  ok: boolean;
+  /** Why not, naming the services at fault. */
+  message: string;
+  /** The services at fault. */
+  services: ServiceFault[];
+}
+
+/** `up -d`, then (simple) wait for healthy within `health_timeout`. */
+export async function upAndCheck(
+  engine: Engine,
+  target: ComposeTarget,
+  settings: DeploySettings,
+  method: "blind" | "simple",
+): Promise<Gate> {
+  // waitHealthy asks `config --services` once `up` is done, not alongside it:
+  // a healthcheck's first probe is an interval away anyway, while a compose
+  // process beside each `up` slows every `up` when several stacks deploy at once.
+  try {
+    await engine.compose.up(target);
+  } catch (error) {
+    return { ok: false, message: errorMessage(error), services: [] };
+  }
+  if (method === "blind") return { ok: true, message: "", services: [] };
+  const verdict = await watchHealth(engine, target, settings.health_timeout, {
+    name: target.project,
+    step: "waiting_health",
+  });
+  if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
+  return {
+    ok: false,
+    message: `not healthy: ${describeFaults(verdict.faults)}`,
+    services: verdict.faults,
+  };
+}
+
+/**
+ * Waits for `target` to be healthy within `timeoutMs` ({@link waitHealthy}),
+ * with the progress line on a terminal and the test checkpoint `at.step` (for
+ * stack `at.name`) at the first look. Shared by the simple gate and the canary.
+ */
+export async function watchHealth(
+  engine: Engine,
+  target: ComposeTarget,
+  timeoutMs: number,
+  at: { name: string; step: string },
+): Promise<Verdict> {
+  let ticks = 0;
+  const progress = healthProgress(engine.deps.isTerminal, target.project, timeoutMs);
+  return await waitHealthy(
+    {
+      compose: engine.compose,
+      now: () => engine.deps.now().getTime(),
+      sleep: engine.deps.sleep,
+      onTick: (verdict, elapsed) => {
+        if (ticks++ === 0) checkpoint(engine, at.name, at.step);
+        progress.tick(verdict, elapsed);
+      },
+    },
+    target,
+    timeoutMs,
+  ).finally(() => progress.done());
+}

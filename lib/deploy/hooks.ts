@@ -1,0 +1,63 @@
+/**
+ * The deploy's use of `pre_deploy` / `post_deploy` (SPEC 7), shared by the
+ * simple and canary methods: run a hook with the stack's time limit, and turn
+ * a failed one into a `script_error` outcome that says what happened after.
+ * @module
+ */
+import type { Outcome } from "./simple.ts";
+import type { Engine } from "./context.ts";
+import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
+import type { DeploySettings } from "../config/settings.ts";
+
+/**
+ * The environment of a stack's hooks (SPEC 7): the stack, the version being
+ * deployed (this run's commit, the stack's tree), the commit it replaces, and
+ * the stack's `running_stacks` folder.
+ */
+export function hookEnv(
+  engine: Engine,
+  name: string,
+  tree: string,
+  previousCommit: string | undefined,
+): ScriptRun["env"] {
+  return {
+    AUTOSTACK_STACK: name,
+    AUTOSTACK_COMMIT: engine.head.commit,
+    AUTOSTACK_TREE: tree,
+    AUTOSTACK_PREVIOUS_COMMIT: previousCommit ?? "",
+    AUTOSTACK_RUNNING_DIR: engine.paths.running(name),
+  };
+}
+
+/** Runs a `pre_deploy`/`post_deploy` command with the stack's settings. */
+export function runHook(
+  engine: Engine,
+  phase: ScriptRun["phase"],
+  command: string,
+  settings: DeploySettings,
+  cwd: string,
+  env: ScriptRun["env"],
+): Promise<ScriptResult> {
+  return runScript(
+    { phase, command, cwd, timeoutMs: settings.script_timeout, env },
+    engine.deps.logger,
+  );
+}
+
+/** The `script_error` outcome of a failed hook; `after` says what state it left. */
+export function hookFailure(
+  phase: string,
+  script: ScriptResult,
+  method: string,
+  after: string,
+): Outcome {
+  const why = script.timedOut ? "timed out" : `exit code ${script.code}`;
+  const last = script.tail.trim().split("\n").pop() ?? "";
+  return {
+    result: "script_error",
+    message: `${phase} failed (${why})${last ? `: ${last}` : ""}; ${after}`,
+    services: [],
+    method,
+    ...(script.tail ? { output: script.tail } : {}),
+  };
+}

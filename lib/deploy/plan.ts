@@ -1,0 +1,219 @@
+/**
+ * What each stack needs this run (SPEC 5): new / changed / unchanged / bad /
+ * removed, plus the stacks refused for bad settings or disabled here. A pure
+ * function of the repo's stacks, the deployed versions, the bad marks and the
+ * projects that have containers, so every rule is unit-tested without I/O.
+ * @module
+ */
+import type { BadMark } from "../state/bad.ts";
+import type { ProjectSummary } from "../docker/containers.ts";
+import { compareNames, type Stack } from "../repo/discover.ts";
+import { type DeploySettings, formatProblem, type SettingsResult } from "../config/settings.ts";
+import type { VersionInfo } from "../state/state.ts";
+import { liveProject, peerProject, projectPair } from "./canary/canary.ts";
+
+/** A stack's status in the plan. */
+export type PlanStatus =
+  | "new"
+  | "changed"
+  | "unchanged"
+  | "bad"
+  | "removed"
+  | "disabled"
+  | "error";
+
+/** What the run will do about a stack. */
+export type PlanAction = "deploy" | "remove" | "skip_bad" | "none";
+
+/** One line of the plan. */
+export interface PlanItem {
+  /** Stack (project) name. */
+  name: string;
+  /** Its status, as `--dry-run` shows it. */
+  status: PlanStatus;
+  /** What `run` does about it. */
+  action: PlanAction;
+  /** Why, in words an operator reads in a cron mail. */
+  why: string;
+  /** The stack in the repo (absent for a removed one). */
+  stack?: Stack;
+  /** Its settings, when they are valid. */
+  settings?: DeploySettings;
+  /** The deployed version (`running_stacks/NAME/version.txt`). */
+  deployed?: VersionInfo;
+  /** The bad mark of the repo's version, when there is one. */
+  bad?: BadMark;
+  /** Settings errors, one line each, for an `error` stack. */
+  problems?: string[];
+  /** Settings warnings (unknown keys …), one line each. */
+  warnings?: string[];
+  /** `skip_bad` only: the deployed version's containers are missing; start it again. */
+  restart?: boolean;
+  /** `method: canary` only: why the stack cannot take its second project name. */
+  canaryBlocked?: string;
+  /** Files changed since the deployed version (filled in after planning). */
+  files?: string[];
+}
+
+/** Everything {@link planRun} decides from. */
+export interface PlanInput {
+  /** Stacks found in the repo. */
+  stacks: readonly Stack[];
+  /** Settings per stack name. */
+  settings: ReadonlyMap<string, SettingsResult>;
+  /** Folders under `running_stacks`, with their version (undefined: no readable version.txt). */
+  deployed: ReadonlyMap<string, VersionInfo | undefined>;
+  /** Bad marks by stack name. */
+  bad: Readonly<Record<string, BadMark>>;
+  /** Projects that have containers; `undefined` when Docker could not be asked. */
+  projects?: ReadonlyMap<string, ProjectSummary>;
+  /** This host's name, for `hosts`. */
+  hostname: string;
+  /** `--force`: deploy versions marked bad. */
+  force: boolean;
+  /** `prune`: take down stacks that left the repo or were disabled. */
+  prune: boolean;
+  /** `--stack` names; empty means all. */
+  only: readonly string[];
+}
+
+/** Decides, for every stack in the repo or deployed here, what this run does. */
+export function planRun(input: PlanInput): PlanItem[] {
+  const wanted = (name: string) => input.only.length === 0 || input.only.includes(name);
+  const items: PlanItem[] = [];
+  for (const stack of input.stacks) {
+    if (wanted(stack.name)) items.push(planStack(input, stack));
+  }
+  const inRepo = new Set(input.stacks.map((s) => s.name));
+  for (const [name, deployed] of input.deployed) {
+    if (inRepo.has(name) || !wanted(name)) continue;
+    items.push({
+      name,
+      status: "removed",
+      action: input.prune ? "remove" : "none",
+      why: `left the repo${input.prune ? "" : " (prune is off: left running)"}`,
+      deployed,
+    });
+  }
+  return items.sort(compareNames);
+}
+
+function planStack(input: PlanInput, stack: Stack): PlanItem {
+  const result = input.settings.get(stack.name);
+  const base = {
+    name: stack.name,
+    stack,
+    deployed: input.deployed.get(stack.name),
+    warnings: (result?.warnings ?? []).map(formatProblem),
+  };
+  if (!result?.settings) {
+    const problems = (result?.errors ?? []).map(formatProblem);
+    return { ...base, status: "error", action: "none", why: "invalid deploy settings", problems };
+  }
+  const settings = result.settings;
+  if (settings.mode === "swarm") {
+    const problem = `${stack.path}: mode: "swarm" is not supported yet (planned); use "compose"`;
+    return {
+      ...base,
+      status: "error",
+      action: "none",
+      why: "unsupported mode",
+      problems: [problem],
+    };
+  }
+  const item = { ...base, settings, ...canaryBlock(input, stack.name, settings) };
+  const off = disabledWhy(settings, input.hostname);
+  if (off) {
+    if (!input.deployed.has(stack.name)) {
+      return { ...item, status: "disabled", action: "none", why: off };
+    }
+    const action = input.prune ? "remove" : "none";
+    const why = `${off}${input.prune ? "" : " (prune is off: left running)"}`;
+    return { ...item, status: "removed", action, why };
+  }
+  const mark = input.bad[stack.name];
+  if (mark && mark.tree === stack.tree) {
+    const why = `version marked bad ${mark.marked_at}: ${mark.reason}`;
+    if (input.force) {
+      return { ...item, bad: mark, status: "bad", action: "deploy", why: `${why} (--force)` };
+    }
+    // The deployed (good) version lost its containers while the repo's is bad:
+    // start the deployed one again rather than leave the stack down.
+    const deployed = base.deployed;
+    const restart = deployed !== undefined && !deployed.pending && deployed.tree !== mark.tree &&
+      input.projects !== undefined &&
+      !(input.projects.get(liveProject(stack.name, deployed))?.containers);
+    return { ...item, bad: mark, status: "bad", action: "skip_bad", why, restart };
+  }
+  return { ...item, ...versionStatus(input, stack, base.deployed) };
+}
+
+function disabledWhy(settings: DeploySettings, hostname: string): string | undefined {
+  if (!settings.deploy) return "deploy: false";
+  if (settings.hosts && !settings.hosts.includes(hostname)) {
+    return `hosts: ${settings.hosts.join(", ")} does not include ${hostname}`;
+  }
+  return undefined;
+}
+
+function versionStatus(
+  input: PlanInput,
+  stack: Stack,
+  deployed: VersionInfo | undefined,
+): Pick<PlanItem, "status" | "action" | "why"> {
+  if (!input.deployed.has(stack.name)) {
+    return { status: "new", action: "deploy", why: "not deployed yet" };
+  }
+  if (!deployed) {
+    return {
+      status: "changed",
+      action: "deploy",
+      why: "deployed files incomplete (no version.txt)",
+    };
+  }
+  if (deployed.pending) {
+    return { status: "changed", action: "deploy", why: "last deploy did not finish" };
+  }
+  if (deployed.tree !== stack.tree) {
+    return { status: "changed", action: "deploy", why: "files changed" };
+  }
+  const live = liveProject(stack.name, deployed);
+  const project = input.projects?.get(live);
+  if (input.projects && (!project || project.containers === 0)) {
+    return { status: "changed", action: "deploy", why: "containers missing" };
+  }
+  const left = leftBehind(input, stack.name, deployed);
+  if (left) {
+    return { status: "changed", action: "deploy", why: `a second copy (${left}) is running` };
+  }
+  return { status: "unchanged", action: "none", why: "" };
+}
+
+/** Whether a stack name is a stack of the repo or deployed here. */
+function isStack(input: PlanInput, name: string): boolean {
+  return input.deployed.has(name) || input.stacks.some((s) => s.name === name);
+}
+
+/** A canary stack whose second project name is another stack's cannot use it. */
+function canaryBlock(input: PlanInput, name: string, settings: DeploySettings) {
+  if (settings.method !== "canary") return {};
+  const second = projectPair(name)[1];
+  if (!isStack(input, second)) return {};
+  return { canaryBlocked: `its second project name "${second}" is another stack's name` };
+}
+
+/**
+ * The peer project of a canary stack when it has running containers: a run
+ * killed mid-canary left a second copy, which the next deploy takes down.
+ */
+function leftBehind(
+  input: PlanInput,
+  name: string,
+  deployed: VersionInfo,
+): string | undefined {
+  const settings = input.settings.get(name)?.settings;
+  if (settings?.method !== "canary" && deployed.project === undefined) return undefined;
+  const peer = peerProject(name, liveProject(name, deployed));
+  if (isStack(input, peer) || !(input.projects?.get(peer)?.running)) return undefined;
+  return peer;
+}

@@ -1,0 +1,130 @@
+/**
+ * Which compose projects have containers on this host, in one engine call per
+ * run, so that planning can find stacks whose containers are missing (SPEC 5)
+ * without one `compose ps` per stack; and the `docker ps` format and parser
+ * that this list and {@link import("./compose.ts").Compose.containers} share.
+ * @module
+ */
+import { ComposeError } from "../errors.ts";
+import { type Runner, tail } from "../process.ts";
+import type { ContainerInfo } from "./compose.ts";
+
+/**
+ * The `--format` of autostack's `docker ps` calls: one
+ * `PROJECT<TAB>STATE<TAB>SERVICE<TAB>STATUS<TAB>ID<TAB>NAME<TAB>ONEOFF` line per
+ * container. STATUS (`Up 3 minutes (healthy)`, `Exited (1) 2 s ago`) carries
+ * the health and the exit code, so one call tells everything a verdict needs.
+ */
+export const CONTAINER_FORMAT = [
+  '{{.Label "com.docker.compose.project"}}',
+  "{{.State}}",
+  '{{.Label "com.docker.compose.service"}}',
+  "{{.Status}}",
+  "{{.ID}}",
+  "{{.Names}}",
+  '{{.Label "com.docker.compose.oneoff"}}',
+].join("\t");
+
+/** Reads the health and exit code out of a `docker ps` status text. */
+export function parseStatus(status: string): { health: string; exitCode: number } {
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status)?.[1];
+  const exit = /^(?:Exited|Restarting) \((-?\d+)\)/.exec(status)?.[1];
+  return {
+    health: health === "health: starting" ? "starting" : health ?? "",
+    exitCode: exit === undefined ? 0 : Number(exit),
+  };
+}
+
+/** One {@link CONTAINER_FORMAT} line: the container, its project, and whether `compose run` made it. */
+export interface ContainerLine {
+  /** The compose project (label `com.docker.compose.project`). */
+  project: string;
+  /** A one-off container of `compose run`, which `compose ps` does not list. */
+  oneOff: boolean;
+  /** The container. */
+  container: ContainerInfo;
+}
+
+/** Parses one {@link CONTAINER_FORMAT} line (`number` is 1-based, for the error); blank gives `undefined`. */
+export function parseContainerLine(raw: string, number: number): ContainerLine | undefined {
+  const line = raw.trim();
+  if (line === "") return undefined;
+  if (line.indexOf("\t") <= 0) {
+    throw new ComposeError(
+      `cannot read container list, line ${number}: expected "PROJECT<TAB>STATE": ${line}`,
+    );
+  }
+  const [project = "", state = "", service = "", status = "", id = "", name = "", oneOff = ""] =
+    line.split("\t");
+  const container = { id, name, service, state: state.trim(), ...parseStatus(status) };
+  return { project, oneOff: oneOff.trim() === "True", container };
+}
+
+/** The containers of `project` in `docker ps --format CONTAINER_FORMAT` output, one-offs left out (as `compose ps` does). */
+export function parseContainerList(stdout: string, project: string): ContainerInfo[] {
+  return stdout.split("\n").flatMap((raw, i) => {
+    const line = parseContainerLine(raw, i + 1);
+    return line && line.project === project && !line.oneOff ? [line.container] : [];
+  });
+}
+
+/** `ENGINE ps -a` of one project's containers, found by label: no compose process, no files. */
+export function containerListArgs(engine: string, project: string): string[] {
+  return [
+    engine,
+    "ps",
+    "-a",
+    "--filter",
+    `label=com.docker.compose.project=${project}`,
+    "--format",
+    CONTAINER_FORMAT,
+  ];
+}
+
+/** The containers of one compose project. */
+export interface ProjectSummary {
+  /** The compose project name (label `com.docker.compose.project`). */
+  project: string;
+  /** How many containers it has, in any state. */
+  containers: number;
+  /** How many of them are running. */
+  running: number;
+  /** The containers, as far as the list tells (service, state, health, exit code). */
+  list: ContainerInfo[];
+}
+
+/** Parses `PROJECT<TAB>STATE…` lines into a summary per project. */
+export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
+  const projects = new Map<string, ProjectSummary>();
+  for (const [i, raw] of stdout.split("\n").entries()) {
+    const line = parseContainerLine(raw, i + 1);
+    if (line === undefined) continue;
+    const { project, container } = line;
+    const summary = projects.get(project) ?? { project, containers: 0, running: 0, list: [] };
+    summary.containers += 1;
+    if (container.state === "running") summary.running += 1;
+    summary.list.push(container);
+    projects.set(project, summary);
+  }
+  return projects;
+}
+
+/** Lists every compose project with containers on the host, in one `ps -a` call. */
+export async function listProjects(
+  runner: Runner,
+  engine = "docker",
+): Promise<Map<string, ProjectSummary>> {
+  const r = await runner.run([
+    engine,
+    "ps",
+    "-a",
+    "--filter",
+    "label=com.docker.compose.project",
+    "--format",
+    CONTAINER_FORMAT,
+  ]);
+  if (r.code !== 0) {
+    throw new ComposeError(`${engine} ps failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
+  }
+  return parseProjectList(r.stdout);
+}

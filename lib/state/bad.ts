@@ -1,0 +1,83 @@
+/**
+ * Bad versions, `base_dir/bad.json` (SPEC 6): one mark per stack naming the
+ * tree that failed. The file is validated when read (a corrupt file is an
+ * error, never an empty list: that would redeploy every bad version) and
+ * rewritten atomically on each change.
+ * @module
+ */
+import { z } from "zod";
+import { AutostackError, errorMessage } from "../errors.ts";
+import { readTextOrUndefined, writeFileAtomic } from "../fsutil.ts";
+
+/** Why and when a stack's version was marked bad. */
+export interface BadMark {
+  /** The tree hash of the stack folder: the version that failed. */
+  tree: string;
+  /** The commit it was deployed from. */
+  commit: string;
+  /** When it was marked (ISO time). */
+  marked_at: string;
+  /** What was wrong, e.g. the services at fault. */
+  reason: string;
+}
+
+const BadMarkSchema = z.object({
+  tree: z.string().min(1),
+  commit: z.string(),
+  marked_at: z.string(),
+  reason: z.string(),
+});
+const BadFile = z.record(z.string(), BadMarkSchema);
+
+/**
+ * Reads the marks of `path`, by stack name; a missing or blank file has none.
+ * Throws {@link AutostackError} naming the file when it is not valid.
+ */
+export async function readBad(path: string): Promise<Record<string, BadMark>> {
+  const text = await readTextOrUndefined(path);
+  if (text === undefined || text.trim() === "") return {};
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new AutostackError(`${path} is not valid JSON: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const parsed = BadFile.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+    throw new AutostackError(
+      `${path} is not a valid bad-versions file${where}: ${issue?.message ?? "invalid"}`,
+      { cause: parsed.error },
+    );
+  }
+  // fromEntries makes every key an own property, whatever the stack is called.
+  return Object.fromEntries(Object.entries(parsed.data));
+}
+
+/** Marks `mark.tree` of stack `name` bad, replacing its earlier mark. */
+export async function markBad(path: string, name: string, mark: BadMark): Promise<void> {
+  const marks = await readBad(path);
+  const entries = Object.entries(marks).filter(([stack]) => stack !== name);
+  entries.push([name, { ...mark }]);
+  await writeMarks(path, Object.fromEntries(entries));
+}
+
+/** Removes the mark of stack `name`; returns `false` when it had none. */
+export async function clearBad(path: string, name: string): Promise<boolean> {
+  const marks = await readBad(path);
+  if (!Object.hasOwn(marks, name)) return false;
+  await writeMarks(path, Object.fromEntries(Object.entries(marks).filter(([s]) => s !== name)));
+  return true;
+}
+
+/** Whether version `tree` of stack `name` is marked bad. */
+export function isBad(marks: Record<string, BadMark>, name: string, tree: string): boolean {
+  return Object.hasOwn(marks, name) && marks[name]?.tree === tree;
+}
+
+async function writeMarks(path: string, marks: Record<string, BadMark>): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(marks, null, 2) + "\n");
+}

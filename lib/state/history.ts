@@ -1,0 +1,200 @@
+/**
+ * The deploy history, `base_dir/history.jsonl` (SPEC 8): one JSON object a
+ * line, one line per deploy outcome, only ever appended to. Reading skips lines
+ * that do not parse, since a run killed mid-write can leave a torn last line.
+ * @module
+ */
+import { dirname } from "node:path";
+import { z } from "zod";
+import { readTextOrUndefined, writeAll } from "../fsutil.ts";
+
+/** Every outcome, in the order SPEC 8 lists them. */
+export const RESULTS = [
+  "deployed",
+  "rolled_back",
+  "failed",
+  "skipped_bad",
+  "script_error",
+  "removed",
+] as const;
+
+/** The outcome of one stack in one run: `deployed`, `rolled_back`, `failed`, … */
+export type Result = typeof RESULTS[number];
+
+/** The state of one service when the outcome was decided. */
+export interface ServiceState {
+  /** The compose service name. */
+  service: string;
+  /** Its state, e.g. `healthy`, `unhealthy`, `exited`. */
+  state: string;
+  /** The last healthcheck output or exit code, when it is at fault. */
+  detail: string;
+}
+
+/** One line of history.jsonl. */
+export interface HistoryEntry {
+  /** When the outcome was reached (ISO time). */
+  time: string;
+  /** The stack name. */
+  stack: string;
+  /** The commit deployed (or tried). */
+  commit: string;
+  /** The version: the stack folder's tree hash. */
+  tree: string;
+  /** The deploy method used: `blind`, `simple`, `canary`. */
+  method: string;
+  /** The outcome. */
+  result: Result;
+  /** How long the deploy took. */
+  duration_ms: number;
+  /** One line for humans. */
+  message: string;
+  /** The services and their states. */
+  services: ServiceState[];
+  /** The live compose project name, when it is not the stack name (canary). */
+  project?: string;
+  /** The tail of a script's output, for `script_error`. */
+  output?: string;
+}
+
+const EntrySchema = z.object({
+  time: z.string(),
+  stack: z.string(),
+  commit: z.string(),
+  tree: z.string(),
+  method: z.string(),
+  result: z.enum(RESULTS),
+  duration_ms: z.number(),
+  message: z.string(),
+  services: z.array(z.object({ service: z.string(), state: z.string(), detail: z.string() })),
+  project: z.string().optional(),
+  output: z.string().optional(),
+});
+
+/**
+ * Appends `entry` as one line. The file is opened for append and the line
+ * handed to one `write`, so concurrent writers never interleave within a line.
+ */
+export async function appendHistory(path: string, entry: HistoryEntry): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(path, { read: true, append: true, create: true, mode: 0o644 });
+  try {
+    // A torn last line (kill -9 mid-write) would swallow ours: start on a fresh line.
+    const prefix = (await endsWithNewline(file)) ? "" : "\n";
+    await writeAll(file, new TextEncoder().encode(prefix + JSON.stringify(entry) + "\n"));
+  } finally {
+    file.close();
+  }
+}
+
+/** Whether the open file is empty or ends with `\n`. */
+async function endsWithNewline(file: Deno.FsFile): Promise<boolean> {
+  const size = (await file.stat()).size;
+  if (size === 0) return true;
+  await file.seek(size - 1, Deno.SeekMode.Start);
+  const last = new Uint8Array(1);
+  return (await file.read(last)) === 1 && last[0] === 0x0a;
+}
+
+/** Options of {@link readHistory}. */
+export interface ReadHistoryOptions {
+  /** Only the entries of this stack. */
+  stack?: string;
+  /** At most this many entries (the newest). */
+  limit?: number;
+}
+
+/**
+ * Reads the history, newest first; a missing file is an empty history. Lines
+ * that are not a valid entry are skipped.
+ */
+export async function readHistory(
+  path: string,
+  options: ReadHistoryOptions = {},
+): Promise<HistoryEntry[]> {
+  const text = await readTextOrUndefined(path);
+  if (text === undefined) return [];
+  const entries: HistoryEntry[] = [];
+  for (const line of text.split("\n").reverse()) {
+    if (options.limit !== undefined && entries.length >= options.limit) break;
+    const entry = parseHistoryLine(line);
+    if (entry === undefined) continue;
+    if (options.stack !== undefined && entry.stack !== options.stack) continue;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Parses one history line, or `undefined` when it is blank, torn or not an entry. */
+export function parseHistoryLine(line: string): HistoryEntry | undefined {
+  if (line.trim() === "") return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const parsed = EntrySchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The newest entry of each of `stacks`, reading the file from its end and
+ * stopping once every one is found: a run needs the last word on the stacks
+ * it acts on, not the whole history (which only grows). No stacks, no read.
+ */
+export async function lastEntries(
+  path: string,
+  stacks: Iterable<string>,
+): Promise<Map<string, HistoryEntry>> {
+  const wanted = new Set(stacks);
+  const found = new Map<string, HistoryEntry>();
+  if (wanted.size === 0) return found;
+  const text = await readTextOrUndefined(path);
+  if (text === undefined) return found;
+  let end = text.length;
+  while (end > 0 && found.size < wanted.size) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const line = text.slice(start, end);
+    end = start - 1;
+    // Parse only lines that can be about a wanted stack not found yet.
+    const stack = /"stack":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+    const name = stack === undefined ? undefined : parseName(stack);
+    if (name === undefined || !wanted.has(name) || found.has(name)) continue;
+    const entry = parseHistoryLine(line);
+    if (entry?.stack === name) found.set(name, entry);
+  }
+  return found;
+}
+
+function parseName(quoted: string): string | undefined {
+  try {
+    const name: unknown = JSON.parse(quoted);
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The newest entry of each stack, from entries given newest first (as {@link readHistory} returns them). */
+export function lastByStack(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
+  const last = new Map<string, HistoryEntry>();
+  for (const entry of entries) {
+    if (!last.has(entry.stack)) last.set(entry.stack, entry);
+  }
+  return last;
+}
+
+// Results after which a skip of the same tree tells the operator nothing new.
+const SAID_BAD = new Set<Result>(["skipped_bad", "rolled_back", "failed"]);
+
+/**
+ * Whether `next` should be written, given the stack's `last` entry: a bad
+ * version skipped run after run is written once (SPEC 8). A skip is not new
+ * when the last entry of the stack is about the same tree and already said it
+ * failed (the `rolled_back` or `failed` that marked it, or an earlier skip).
+ */
+export function shouldRecord(last: HistoryEntry | undefined, next: HistoryEntry): boolean {
+  if (next.result !== "skipped_bad" || last === undefined) return true;
+  return !(SAID_BAD.has(last.result) && last.stack === next.stack && last.tree === next.tree);
+}

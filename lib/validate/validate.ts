@@ -1,0 +1,268 @@
+/**
+ * `autostack validate` (SPEC 10): lints a stacks checkout in its own CI, before
+ * anything reaches a host. It finds the stacks on the file system (no git
+ * needed), reads their settings as a deploy would, asks `docker compose config`
+ * whether each project is valid (falling back to the raw YAML when compose is
+ * not installed), and checks the rules for stacks on compose's normalised model.
+ * @module
+ */
+import { basename, join, posix, resolve } from "node:path";
+import type { ValidateCommand } from "../cli.ts";
+import { loadConfig } from "../config/config.ts";
+import type { Deps } from "../deps.ts";
+import { errorMessage, UsageError } from "../errors.ts";
+import type { Runner } from "../process.ts";
+import type { DeploySettings } from "../config/settings.ts";
+import type { Finding, Locate, Place, StackModel } from "./_model.ts";
+import { findStackFolders, listCheckout, type StackFolder } from "./_find.ts";
+import { checkCompose, composeAvailable } from "./_compose.ts";
+import {
+  type ComposeDoc,
+  locator,
+  rawModel,
+  readComposeDoc,
+  shapeProblems,
+} from "./_yaml.ts";
+import { modelFindings } from "./_rules.ts";
+import { checkSettings } from "./_settings.ts";
+import { readTextOrUndefined } from "../fsutil.ts";
+import { readYaml } from "../yaml_doc.ts";
+import { exitCode, formatReport, reportJson } from "./report.ts";
+
+export type { Finding, Level, Rule } from "./_model.ts";
+export type { StackFolder } from "./_find.ts";
+
+/** What to validate and with what. */
+export interface ValidateOptions {
+  /** The checkout, absolute. */
+  root: string;
+  /** Watched folders (the config's `folders`); `undefined`: every folder holding a compose file. */
+  folders?: readonly string[];
+  /** The config's `defaults`, applied under each stack's settings. */
+  defaults?: Partial<DeploySettings>;
+  /** The config file as shown in findings, and the line of each of its top-level keys. */
+  config?: { file: string; lineOf?: (key: string) => number | undefined };
+  /** The compose command (default `docker compose`); `null` reads the YAML only. */
+  compose?: readonly string[] | null;
+  /** Runs compose. */
+  runner: Runner;
+  /** How many `compose config` calls run at once (default 4). */
+  jobs?: number;
+}
+
+/** The outcome of a validation. */
+export interface ValidateReport {
+  /** The checkout, absolute. */
+  root: string;
+  /** The stacks found, by folder. */
+  stacks: StackFolder[];
+  /** Every finding, grouped by folder: errors, then warnings, then notes. */
+  findings: Finding[];
+}
+
+/** Whether compose can check the projects, decided once per run. */
+type ComposeUse = { command: readonly string[] } | undefined;
+
+/** Validates every stack of a checkout. */
+export async function validateCheckout(opts: ValidateOptions): Promise<ValidateReport> {
+  const files = await listCheckout(opts.root);
+  const place = (key: string): Place | undefined => {
+    const line = opts.config?.lineOf?.(key);
+    if (opts.config === undefined) return undefined;
+    return line === undefined ? { file: opts.config.file } : { file: opts.config.file, line };
+  };
+  const found = findStackFolders(files, opts.folders, basename(opts.root), place("folders"));
+  const findings = [...found.findings];
+  let compose: ComposeUse;
+  if (opts.compose !== null && found.stacks.length > 0) {
+    const command = opts.compose ?? ["docker", "compose"];
+    const available = await composeAvailable(opts.runner, command);
+    if (available.ok) compose = { command };
+    else {
+      const message = `${available.reason}: compose files were only read as YAML, ` +
+        "without compose's own checks";
+      findings.push({ level: "note", rule: "compose-not-checked", folder: "", file: "", message });
+    }
+  }
+  const ctx: StackContext = {
+    root: opts.root,
+    runner: opts.runner,
+    defaults: opts.defaults,
+    files: new Set(files),
+    defaultsPlace: place("defaults"),
+    compose,
+  };
+  const perStack = await mapPool(found.stacks, opts.jobs ?? 4, (stack) => checkStack(stack, ctx));
+  findings.push(...perStack.flat());
+  return { root: opts.root, stacks: found.stacks, findings: sortFindings(findings) };
+}
+
+/** What checking one stack needs: the options, the checkout's files, compose when usable. */
+interface StackContext {
+  root: string;
+  runner: Runner;
+  defaults?: Partial<DeploySettings>;
+  files: ReadonlySet<string>;
+  defaultsPlace?: Place;
+  compose: ComposeUse;
+}
+
+/** Every finding of one stack: settings, compose validity, then the rules. */
+async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Finding[]> {
+  const dir = join(ctx.root, stack.path);
+  const settings = await checkSettings(stack, ctx);
+  const read = await readDocs(stack, dir, settings.composeFiles);
+  if (read.errors.length > 0) return [...settings.findings, ...read.errors];
+  const locate = locator(read.docs, posix.join(stack.path, stack.composeFile));
+  const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
+  if (project.model === undefined) return [...settings.findings, ...project.findings];
+  const prefix = stack.path === "." ? "" : `${stack.path}/`;
+  const files = new Set(
+    [...ctx.files].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)),
+  );
+  const rules = modelFindings(project.model, {
+    folder: stack.path,
+    stack: stack.name,
+    dir,
+    files,
+    method: settings.method,
+    locate,
+  });
+  return [...settings.findings, ...project.findings, ...rules];
+}
+
+function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {
+  return {
+    level: "error",
+    rule: "invalid-compose",
+    folder: stack.path,
+    stack: stack.name,
+    file,
+    ...(line === undefined ? {} : { line }),
+    message,
+  };
+}
+
+/** The stack's compose files as YAML, and errors for those that are not even that. */
+async function readDocs(stack: StackFolder, dir: string, names: readonly string[]) {
+  const docs: ComposeDoc[] = [];
+  const errors: Finding[] = [];
+  for (const name of names) {
+    const file = posix.join(stack.path, name);
+    const read = await readDoc(join(dir, name), file);
+    if (!read.ok) errors.push(composeError(stack, file, read.message, read.line));
+    else docs.push(read.doc);
+  }
+  // Compose would refuse these too; said here, they come with a line and the same words everywhere.
+  for (const doc of docs) {
+    for (const p of shapeProblems(doc)) {
+      errors.push(composeError(stack, doc.file, p.message, doc.find(p.path).line));
+    }
+  }
+  return { docs, errors };
+}
+
+/**
+ * The project as compose normalises it, or as the raw YAML says when compose
+ * is not there or its output cannot be read (with a note); `model` is absent
+ * when compose refuses the files.
+ */
+async function projectModel(
+  stack: StackFolder,
+  ctx: StackContext,
+  names: readonly string[],
+  docs: readonly ComposeDoc[],
+  locate: Locate,
+): Promise<{ model?: StackModel; findings: Finding[] }> {
+  const dir = join(ctx.root, stack.path);
+  if (ctx.compose === undefined) return { model: rawModel(docs, dir), findings: [] };
+  const files = names.map((name) => join(dir, name));
+  const project = { command: ctx.compose.command, project: stack.name || "stack", dir, files };
+  const check = await checkCompose(ctx.runner, project, ctx.root);
+  if (check.kind === "invalid") {
+    const named = names.find((name) => join(dir, name) === check.file) ?? stack.composeFile;
+    const place = check.path
+      ? locate(check.path)
+      : { file: posix.join(stack.path, named), line: check.line };
+    return { findings: [composeError(stack, place.file, check.message, place.line)] };
+  }
+  const model = check.kind === "ok" ? check.model : rawModel(docs, dir);
+  const message = check.kind === "ok" ? check.note : `${check.reason}; read as YAML only`;
+  if (message === undefined) return { model, findings: [] };
+  const file = posix.join(stack.path, stack.composeFile);
+  const note: Finding = {
+    level: "note",
+    rule: "compose-not-checked",
+    folder: stack.path,
+    stack: stack.name,
+    file,
+    message,
+  };
+  return { model, findings: [note] };
+}
+
+async function readDoc(path: string, file: string): Promise<ReturnType<typeof readComposeDoc>> {
+  try {
+    return readComposeDoc(await Deno.readTextFile(path), file);
+  } catch (error) {
+    return { ok: false, message: `cannot read: ${errorMessage(error)}` };
+  }
+}
+
+const LEVELS = { error: 0, warning: 1, note: 2 };
+
+/** Code-point order: the same on every machine, whatever its locale. */
+const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+
+/** Grouped by folder; in a folder, errors first, then by file and line. Run-wide notes last. */
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings.map((f, i) => ({ f, i })).sort((a, b) =>
+    Number(a.f.file === "") - Number(b.f.file === "") ||
+    byText(a.f.folder, b.f.folder) ||
+    LEVELS[a.f.level] - LEVELS[b.f.level] ||
+    byText(a.f.file, b.f.file) ||
+    (a.f.line ?? 0) - (b.f.line ?? 0) ||
+    a.i - b.i
+  ).map(({ f }) => f);
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight, keeping the order. */
+async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** `autostack validate`: the checkout at PATH, with the config only when `--config` is given. */
+export async function validateCommand(command: ValidateCommand, deps: Deps): Promise<number> {
+  const root = resolve(deps.cwd, command.path);
+  const info = await Deno.stat(root).catch(() => undefined);
+  if (!info?.isDirectory) throw new UsageError(`validate: "${command.path}" is not a folder`);
+  const options: ValidateOptions = { root, runner: deps.runner };
+  if (command.config !== undefined) {
+    const path = resolve(deps.cwd, command.config);
+    const config = await loadConfig(path, deps.env, { hostname: deps.hostname });
+    for (const warning of config.warnings) deps.logger.warn(warning);
+    options.folders = config.folders;
+    options.defaults = config.defaults;
+    options.compose = config.compose;
+    options.config = { file: command.config, lineOf: await configLines(path) };
+  }
+  const report = await validateCheckout(options);
+  if (command.json) deps.out(JSON.stringify(reportJson(report, command.strict), null, 2));
+  else for (const line of formatReport(report)) deps.out(line);
+  return exitCode(report, command.strict);
+}
+
+/** The line of each top-level key of the config file, to point findings at it. */
+async function configLines(path: string): Promise<(key: string) => number | undefined> {
+  const read = readYaml(await readTextOrUndefined(path) ?? "");
+  return read.ok ? read.lineOf : () => undefined;
+}

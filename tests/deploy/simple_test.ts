@@ -1,0 +1,76 @@
+/**
+ * Unit tests of one stack's deploy steps with a fake docker and git (real
+ * files in a temp base_dir): which calls a redeploy makes, and in what order.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { deployStack, stopsBeforeDown } from "../../lib/deploy/simple.ts";
+import type { PlanItem } from "../../lib/deploy/plan.ts";
+import { fakeRunner } from "../../lib/process.ts";
+import { SETTINGS_DEFAULTS } from "../../lib/config/settings.ts";
+import { statePaths, writeVersion } from "../../lib/state/state.ts";
+import { testDeps, testEngine } from "../_deps.ts";
+
+Deno.test("stopsBeforeDown() stops the old version first only when a pre_deploy runs in between", () => {
+  assert.equal(stopsBeforeDown({}), false);
+  assert.equal(stopsBeforeDown({ pre_deploy: "./migrate.sh" }), true);
+});
+
+const RUNNING = "web\trunning\tapp\tUp 5 minutes (healthy)\tabc\tweb-app-1\tFalse";
+
+/** Redeploys `web` (tree t1 → t2) against a docker whose old version runs healthy. */
+async function redeploy(settings: Partial<typeof SETTINGS_DEFAULTS> & { pre_deploy?: string }) {
+  const base = await Deno.makeTempDir({ prefix: "autostack-deploy-" });
+  try {
+    const paths = statePaths(base);
+    await Deno.mkdir(join(paths.repo, "web"), { recursive: true });
+    await Deno.writeTextFile(join(paths.repo, "web", "compose.yaml"), "services: {}\n");
+    await Deno.mkdir(paths.running("web"), { recursive: true });
+    await writeVersion(paths.running("web"), { commit: "c1", tree: "t1", pending: false });
+    const runner = fakeRunner((cmd) => {
+      if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
+      if (cmd.includes("config")) return { stdout: "app\n" };
+      if (cmd[1] === "ps") return { stdout: RUNNING };
+      return {};
+    });
+    const engine = testEngine(
+      base,
+      { commit: "c2", tree: "root" },
+      testDeps({ runner, cwd: base }),
+    );
+    const item: PlanItem = {
+      name: "web",
+      status: "changed",
+      action: "deploy",
+      why: "files changed",
+      stack: { name: "web", path: "web", composeFile: "compose.yaml", tree: "t2" },
+      settings: { ...SETTINGS_DEFAULTS, ...settings },
+      deployed: { commit: "c1", tree: "t1", pending: false },
+    };
+    const outcome = await deployStack(engine, item);
+    // The verb of each docker call: `ps`, `stop`, `down`, `config`, `up`…
+    const verbs = runner.calls.filter((c) => c.cmd[0] === "docker").map((c) =>
+      c.cmd[1] === "compose" ? c.cmd.find((a) => VERBS.includes(a)) : c.cmd[1]
+    );
+    return { outcome, verbs };
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+}
+
+const VERBS = ["ps", "stop", "start", "down", "config", "up"];
+
+Deno.test("deployStack() takes the old version down without a separate stop when no pre_deploy runs", async () => {
+  const { outcome, verbs } = await redeploy({});
+  assert.equal(outcome.result, "deployed", outcome.message);
+  // One docker ps for the old version, down, up, then config --services (not beside `up`,
+  // where it would slow the other stacks' `up`) and one look.
+  assert.deepEqual(verbs, ["ps", "down", "up", "config", "ps"]);
+});
+
+Deno.test("deployStack() stops the old version before a pre_deploy, then takes it down", async () => {
+  const { outcome, verbs } = await redeploy({ pre_deploy: "true" });
+  assert.equal(outcome.result, "deployed", outcome.message);
+  assert.deepEqual(verbs.slice(0, 3), ["ps", "stop", "down"]);
+});

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { memoryLogger } from "../../lib/log.ts";
+import { Metrics } from "../../lib/watch/metrics.ts";
+import type { WatchStatus } from "../../lib/watch/watch.ts";
+import { route } from "../../lib/watch/server.ts";
+import { hmacSha256Hex } from "../../lib/watch/webhook.ts";
+
+const status: WatchStatus = {
+  alive: true,
+  running: false,
+  runs: 2,
+  started: "2026-03-01T10:00:00.000Z",
+  last_run: {
+    time: "2026-03-01T10:01:00.000Z",
+    result: "ok",
+    code: 0,
+    duration_ms: 1200,
+    reason: "interval",
+  },
+};
+
+function options(secret?: string) {
+  const triggers: string[] = [];
+  const logger = memoryLogger();
+  return {
+    triggers,
+    logger,
+    options: {
+      secret,
+      metrics: new Metrics(),
+      status: () => status,
+      trigger: (reason: string) => void triggers.push(reason),
+      logger,
+    },
+  };
+}
+
+const at = (path: string, init?: RequestInit) => new Request(`http://127.0.0.1${path}`, init);
+
+Deno.test("route() GET /healthz gives the loop's state; 503 once it stopped", async () => {
+  const { options: o } = options();
+  const response = await route(at("/healthz"), o);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { status: "ok", ...status });
+  const stopped = await route(at("/healthz"), {
+    ...o,
+    status: () => ({ ...status, alive: false }),
+  });
+  assert.equal(stopped.status, 503);
+  await stopped.body?.cancel();
+});
+
+Deno.test("route() GET /metrics gives Prometheus text", async () => {
+  const { options: o } = options();
+  const response = await route(at("/metrics"), o);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
+  assert.match(await response.text(), /# TYPE autostack_runs_total counter/);
+});
+
+Deno.test("route() answers 404 to unknown paths and 405 to wrong methods", async () => {
+  const { options: o } = options("s");
+  for (
+    const [path, method, code] of [
+      ["/nope", "GET", 404],
+      ["/metrics", "POST", 405],
+      ["/hooks/git", "GET", 405],
+    ] as const
+  ) {
+    const response = await route(at(path, { method }), o);
+    assert.equal(response.status, code, `${method} ${path}`);
+    await response.body?.cancel();
+  }
+});
+
+Deno.test("route() POST /hooks/git is off (404) without webhook_secret", async () => {
+  const { options: o, triggers } = options();
+  const response = await route(at("/hooks/git", { method: "POST", body: "{}" }), o);
+  assert.equal(response.status, 404);
+  await response.body?.cancel();
+  assert.deepEqual(triggers, []);
+});
+
+Deno.test("route() POST /hooks/git triggers on a signed push and logs a rejected one", async () => {
+  const { options: o, triggers, logger } = options("s");
+  const body = JSON.stringify({ ref: "refs/heads/main" });
+  const mac = await hmacSha256Hex("s", new TextEncoder().encode(body));
+  const good = await route(
+    at("/hooks/git", { method: "POST", body, headers: { "x-gitea-signature": mac } }),
+    o,
+    "10.0.0.5:4711",
+  );
+  assert.equal(good.status, 202);
+  await good.body?.cancel();
+  assert.deepEqual(triggers, ["push to refs/heads/main"]);
+  const bad = await route(at("/hooks/git", { method: "POST", body }), o, "10.0.0.6:1");
+  assert.equal(bad.status, 401);
+  await bad.body?.cancel();
+  assert.equal(triggers.length, 1);
+  assert.match(logger.lines.join("\n"), /push from 10\.0\.0\.6:1 rejected/);
+});

@@ -9,13 +9,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError, errorMessage } from "../errors.ts";
 import { checkSettingsObject, type DeploySettings, formatProblem } from "./settings.ts";
-import {
-  checkNotify,
-  CONFIG_KEYS,
-  CONFIG_SCHEMA,
-  type ConfigKey,
-  issueLines,
-} from "./_schema.ts";
+import { checkNotify, CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey, issueLines } from "./_schema.ts";
 import { isRecord, readYaml, unknownKeyMessage } from "../yaml_doc.ts";
 
 /** A notification target (SPEC 8): a URL to POST the event to, or a command fed it on stdin. */

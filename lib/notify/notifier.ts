@@ -11,13 +11,7 @@ import type { Deps } from "../deps.ts";
 import { errorMessage } from "../errors.ts";
 import { type HistoryEntry, lastEntries, type Result } from "../state/history.ts";
 import type { Logger } from "../log.ts";
-import {
-  buildRequest,
-  type Format,
-  guessFormat,
-  makeEvent,
-  type NotifyEvent,
-} from "./formats.ts";
+import { buildRequest, type Format, guessFormat, makeEvent, type NotifyEvent } from "./formats.ts";
 import type { Runner } from "../process.ts";
 import { redact } from "../redact.ts";
 

@@ -16,13 +16,7 @@ import type { DeploySettings } from "../config/settings.ts";
 import type { Finding, Locate, Place, StackModel } from "./_model.ts";
 import { findStackFolders, listCheckout, type StackFolder } from "./_find.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
-import {
-  type ComposeDoc,
-  locator,
-  rawModel,
-  readComposeDoc,
-  shapeProblems,
-} from "./_yaml.ts";
+import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
 import { checkSettings } from "./_settings.ts";
 import { readTextOrUndefined } from "../fsutil.ts";

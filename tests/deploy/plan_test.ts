@@ -3,7 +3,11 @@ import type { BadMark } from "../../lib/state/bad.ts";
 import type { ProjectSummary } from "../../lib/docker/containers.ts";
 import type { Stack } from "../../lib/repo/discover.ts";
 import { type PlanInput, planRun } from "../../lib/deploy/plan.ts";
-import { type DeploySettings, SETTINGS_DEFAULTS, type SettingsResult } from "../../lib/config/settings.ts";
+import {
+  type DeploySettings,
+  SETTINGS_DEFAULTS,
+  type SettingsResult,
+} from "../../lib/config/settings.ts";
 import type { VersionInfo } from "../../lib/state/state.ts";
 
 const stack = (name: string, tree = `tree-${name}`): Stack => ({

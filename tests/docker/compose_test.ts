@@ -12,7 +12,11 @@ import {
   parseInspectHealth,
   parsePs,
 } from "../../lib/docker/compose.ts";
-import { CONTAINER_FORMAT, containerListArgs, parseContainerList } from "../../lib/docker/containers.ts";
+import {
+  CONTAINER_FORMAT,
+  containerListArgs,
+  parseContainerList,
+} from "../../lib/docker/containers.ts";
 import { ComposeError } from "../../lib/errors.ts";
 import { fakeRunner } from "../../lib/process.ts";
 

@@ -9,7 +9,12 @@ import type { ComposeTarget } from "../../docker/compose.ts";
 import { checkpoint, type Engine } from "../context.ts";
 import { ComposeError, errorMessage } from "../../errors.ts";
 import { formatDuration } from "../../duration.ts";
-import { checkHealth, describeFaults, evaluateHealth, type ServiceFault } from "../../docker/health.ts";
+import {
+  checkHealth,
+  describeFaults,
+  evaluateHealth,
+  type ServiceFault,
+} from "../../docker/health.ts";
 import { watchHealth } from "../gate.ts";
 import type { DeploySettings } from "../../config/settings.ts";
 import { networksOf } from "./_state.ts";

@@ -34,13 +34,7 @@ import { installFiles, readVersion } from "../../state/state.ts";
 import { type Trial, tryCopy } from "./_copy.ts";
 import { liveProject, peerProject } from "./_model.ts";
 import { whyNotCanary } from "./_check.ts";
-import {
-  clearLeftovers,
-  hasCanaryFolder,
-  removeCopy,
-  slotDir,
-  tidyFolders,
-} from "./_state.ts";
+import { clearLeftovers, hasCanaryFolder, removeCopy, slotDir, tidyFolders } from "./_state.ts";
 import { switchOver } from "./_switch.ts";
 
 export { CANARY_SUFFIX, liveProject, peerProject, projectPair } from "./_model.ts";

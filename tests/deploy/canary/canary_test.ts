@@ -4,8 +4,17 @@ import type { Stack } from "../../../lib/repo/discover.ts";
 import { type PlanInput, planRun } from "../../../lib/deploy/plan.ts";
 import { SETTINGS_DEFAULTS, type SettingsResult } from "../../../lib/config/settings.ts";
 import { formatVersionFile, parseVersionFile, type VersionInfo } from "../../../lib/state/state.ts";
-import { liveProject, parseComposeModel, peerProject, whyNotTwice } from "../../../lib/deploy/canary/_model.ts";
-import { parseContainerNetworks, parseNetworkProjects, sharedOnly } from "../../../lib/docker/networks.ts";
+import {
+  liveProject,
+  parseComposeModel,
+  peerProject,
+  whyNotTwice,
+} from "../../../lib/deploy/canary/_model.ts";
+import {
+  parseContainerNetworks,
+  parseNetworkProjects,
+  sharedOnly,
+} from "../../../lib/docker/networks.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const TREE = "89abcdef0123456789abcdef0123456789abcdef";

@@ -29,7 +29,7 @@ const checkpoint = killAt
   : undefined;
 
 // `watch` stops on SIGTERM/SIGINT after its current run; a second signal exits at once
-// (a deploy killed midway is redone by the next run, SPEC 5).
+// (a deploy killed midway is redone by the next run, docs/how-it-works.md#deploy-steps).
 let stop: AbortController | undefined;
 const stopSignal = () => {
   if (stop) return stop.signal;

@@ -4,9 +4,10 @@
  * `main.ts`.
  * @module
  */
-export { main, runOnce, type RunReport, VERSION } from "./lib/app.ts";
+export { main, VERSION } from "./lib/app.ts";
+export { runOnce, type RunReport } from "./lib/commands/mod.ts";
 export { type Command, parseCommand } from "./lib/cli.ts";
-export { type Config, configPath, loadConfig, parseConfig } from "./lib/config/config.ts";
+export { type Config, configPath, loadConfig, parseConfig } from "./lib/config/mod.ts";
 export {
   AutostackError,
   ComposeError,
@@ -16,17 +17,18 @@ export {
   StackError,
   UsageError,
 } from "./lib/errors.ts";
-export { discoverStacks, normalizeName, type Stack } from "./lib/repo/discover.ts";
-export { type PlanItem, planRun, type PlanStatus } from "./lib/deploy/plan.ts";
-export { describeFaults, evaluateHealth, type Verdict, waitHealthy } from "./lib/docker/health.ts";
+export { discoverStacks, type Stack } from "./lib/repo/mod.ts";
+export { normalizeName } from "./lib/names.ts";
+export { type PlanItem, planRun, type PlanStatus } from "./lib/deploy/mod.ts";
+export { describeFaults, evaluateHealth, type Verdict, waitHealthy } from "./lib/docker/mod.ts";
 export {
   type DeploySettings,
   loadSettings,
   parseSettings,
   type SettingsResult,
-} from "./lib/config/settings.ts";
-export { type HistoryEntry, readHistory, type Result } from "./lib/state/history.ts";
-export { type BadMark, readBad } from "./lib/state/bad.ts";
+} from "./lib/config/mod.ts";
+export { type BadMark, readBad, readHistory } from "./lib/state/mod.ts";
+export { FAILURES, type HistoryEntry, type Outcome, type Result, RESULTS } from "./lib/outcome.ts";
 export { parseDuration } from "./lib/duration.ts";
 export { redact } from "./lib/redact.ts";
 export {
@@ -36,15 +38,15 @@ export {
   validateCheckout,
   type ValidateOptions,
   type ValidateReport,
-} from "./lib/validate/validate.ts";
+} from "./lib/validate/mod.ts";
 export {
   formatReport,
   type ReportJson,
   reportJson,
   summarize,
   type Summary,
-} from "./lib/validate/report.ts";
-export { decideNotifications, Notifier, type NotifyDecision } from "./lib/notify/notifier.ts";
-export { buildRequest, guessFormat, type NotifyEvent } from "./lib/notify/formats.ts";
-export { handlePush, verifyPush } from "./lib/watch/webhook.ts";
-export { Scheduler, watchCommand } from "./lib/watch/watch.ts";
+} from "./lib/validate/mod.ts";
+export { decideNotifications, Notifier, type NotifyDecision } from "./lib/notify/mod.ts";
+export { buildRequest, guessFormat, type NotifyEvent } from "./lib/notify/mod.ts";
+export { handlePush, verifyPush } from "./lib/watch/mod.ts";
+export { Scheduler, watchCommand } from "./lib/watch/mod.ts";

@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { daxRunner } from "../lib/process.ts";
-import { Networks } from "../lib/docker/networks.ts";
+import { Networks } from "../lib/docker/mod.ts";
 import {
   client,
   docker,

@@ -10,7 +10,7 @@
  *
  * The {@link Fleet} is set up once: the largest repo is deployed by autostack
  * with `jobs: 8`; the smaller workspaces get copies of the state of their
- * stacks (SPEC 2: all state is plain files), so their stacks are deployed
+ * stacks (docs/how-it-works.md#state: all state is plain files), so their stacks are deployed
  * and unchanged without being deployed a second time.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The command line (SPEC 9): one pure parser per command, built on
+ * The command line (docs/how-it-works.md#commands): one pure parser per command, built on
  * `node:util` parseArgs, turning argv into a typed {@link Command}. Wrong
  * usage throws {@link UsageError} (exit 2) naming the flag or value.
  * @module
@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
-import { parseListen } from "./watch/server.ts";
+import { LISTEN_HINT, parseListen } from "./listen.ts";
 
 /** `autostack run`. */
 export interface RunCommand {
@@ -56,7 +56,7 @@ export interface WatchCommand {
   /** `--listen`, e.g. `127.0.0.1:9000`. */
   listen?: string;
 }
-/** `autostack validate [PATH]`: lint a stacks checkout (SPEC 10). */
+/** `autostack validate [PATH]`: lint a stacks checkout (docs/validate.md). */
 export interface ValidateCommand {
   kind: "validate";
   /** The checkout to check (default `.`). */
@@ -238,7 +238,7 @@ function parseWatch(args: string[]): WatchCommand {
   }
   if (values.listen !== undefined && parseListen(values.listen) === undefined) {
     throw new UsageError(
-      `watch: --listen must be an address such as 127.0.0.1:9000: "${values.listen}"`,
+      `watch: --listen ${LISTEN_HINT}: "${values.listen}"`,
     );
   }
   return { kind: "watch", config: values.config, interval, listen: values.listen };

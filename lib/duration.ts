@@ -21,11 +21,18 @@ export function parseDuration(value: unknown): number | undefined {
   return Math.round(Number(match[1]) * UNITS[match[2] ?? "s"]!);
 }
 
-/** Formats milliseconds for humans: `850ms`, `12.3s`, `2m05s`. */
+/**
+ * Formats milliseconds for humans: `850ms`, `12.3s`, `2m05s`. The value is
+ * rounded to the precision shown before it is split into units, so a rounding
+ * carry moves up a unit (`59_960` is `1m00s`, not `60.0s`; `119_700` is
+ * `2m00s`, not `1m60s`).
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+  const whole = Math.round(ms);
+  if (whole < 1000) return `${whole}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
 }

@@ -1,7 +1,7 @@
 /**
  * The logger: one line per event on stderr, quiet by default so cron mails only
- * what matters. Modules take a {@link Logger} as a dependency, tests pass
- * {@link memoryLogger}.
+ * what matters. Modules take a {@link Logger} as a dependency, so tests can
+ * pass their own.
  * @module
  */
 
@@ -10,7 +10,7 @@ export type Level = "debug" | "info" | "warn" | "error";
 
 /** What every module logs through. */
 export interface Logger {
-  /** Details shown with `--verbose` (or `AUTOSTACK_LOG=debug`). */
+  /** Details shown with `AUTOSTACK_LOG=debug`. */
   debug(message: string): void;
   /** Progress an operator may want in a log file. */
   info(message: string): void;
@@ -44,18 +44,3 @@ export function streamLogger(
     error: (m) => emit("error", m),
   };
 }
-
-/** A logger that keeps its lines in memory, for tests. */
-export function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger = streamLogger("debug", (line) => lines.push(line));
-  return Object.assign(logger, { lines });
-}
-
-/** A logger that drops everything. */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};

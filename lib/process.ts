@@ -54,18 +54,3 @@ export const daxRunner: Runner = {
     return { code: result.code, stdout: result.stdout, stderr: result.stderr };
   },
 };
-
-/** A fake runner for unit tests: answers each call with `answer(cmd)` and records it. */
-export function fakeRunner(
-  answer: (cmd: readonly string[], options: RunOptions) => Partial<RunResult> | undefined,
-): Runner & { calls: { cmd: string[]; options: RunOptions }[] } {
-  const calls: { cmd: string[]; options: RunOptions }[] = [];
-  return {
-    calls,
-    run(cmd, options = {}) {
-      calls.push({ cmd: [...cmd], options });
-      const result = answer(cmd, options) ?? {};
-      return Promise.resolve({ code: 0, stdout: "", stderr: "", ...result });
-    },
-  };
-}

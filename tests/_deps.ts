@@ -1,17 +1,15 @@
 /**
  * Test helpers: the {@link Deps} of a command with nothing real behind them
  * (a runner that answers success, a fixed host, a sleep that returns at once),
- * and an {@link Engine} over them for one base_dir.
+ * and an {@link DeployContext} over them for one base_dir.
  * @module
  */
-import { parseConfig } from "../lib/config/config.ts";
+import { fakeRunner, silentLogger } from "./_fakes.ts";
+import { parseConfig } from "../lib/config/mod.ts";
 import type { Deps } from "../lib/deps.ts";
-import type { Engine } from "../lib/deploy/context.ts";
-import { makeEngine } from "../lib/deploy/execute.ts";
-import { type Head, Repo } from "../lib/repo/git.ts";
-import { silentLogger } from "../lib/log.ts";
-import { fakeRunner } from "../lib/process.ts";
-import { statePaths } from "../lib/state/state.ts";
+import { type DeployContext, makeDeployContext } from "../lib/deploy/mod.ts";
+import { type Head, Repo } from "../lib/repo/mod.ts";
+import { statePaths } from "../lib/state/mod.ts";
 
 /** Deps for a test; `overrides` replace any of them. */
 export function testDeps(overrides: Partial<Deps> = {}): Deps {
@@ -31,9 +29,9 @@ export function testDeps(overrides: Partial<Deps> = {}): Deps {
   };
 }
 
-/** An engine for `base` (the config's `base_dir`) at commit `head`, running through `deps`. */
-export function testEngine(base: string, head: Head, deps: Deps): Engine {
+/** An ctx for `base` (the config's `base_dir`) at commit `head`, running through `deps`. */
+export function testContext(base: string, head: Head, deps: Deps): DeployContext {
   const config = parseConfig(`repo: /r\nbase_dir: ${base}\n`, "/c.yaml", {}, { hostname: "h" });
   const paths = statePaths(base);
-  return makeEngine({ config, paths, repo: new Repo(deps.runner, paths.repo), head, deps });
+  return makeDeployContext({ config, paths, repo: new Repo(deps.runner, paths.repo), head, deps });
 }

@@ -6,16 +6,8 @@
  */
 import type { Deps } from "../deps.ts";
 import { formatDuration } from "../duration.ts";
-import type { HistoryEntry, Result } from "../state/history.ts";
 import { formatTable, short } from "../table.ts";
-
-/** Results that make `run` exit 1. */
-export const FAILURES: ReadonlySet<Result> = new Set<Result>([
-  "failed",
-  "rolled_back",
-  "skipped_bad",
-  "script_error",
-]);
+import { FAILURES, type HistoryEntry } from "../outcome.ts";
 
 /** Prints the outcomes of a run (text or `--json`). */
 export function reportOutcomes(

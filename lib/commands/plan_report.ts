@@ -3,8 +3,8 @@
  * document for scripts. Pure: takes the plan, returns lines.
  * @module
  */
-import type { Head } from "../repo/git.ts";
-import type { PlanItem } from "../deploy/plan.ts";
+import type { Head } from "../repo/mod.ts";
+import type { PlanItem } from "../deploy/mod.ts";
 import { formatTable, short } from "../table.ts";
 
 const MAX_FILES = 6;
@@ -45,7 +45,7 @@ export function planJson(plan: readonly PlanItem[], head: Head, errors: readonly
       tree: item.stack?.tree ?? null,
       deployed: item.deployed ? { commit: item.deployed.commit, tree: item.deployed.tree } : null,
       files: item.files ?? null,
-      problems: item.problems ?? [],
+      problems: item.action === "none" ? item.problems ?? [] : [],
       warnings: item.warnings ?? [],
     })),
     errors,

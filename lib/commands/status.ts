@@ -1,18 +1,21 @@
 /**
- * `autostack status` (SPEC 9): every stack deployed here or marked bad, with
+ * `autostack status` (docs/how-it-works.md#commands): every stack deployed here or marked bad, with
  * its deployed commit and tree, its health now (from one `docker ps` for the
  * whole host), its last result and the bad mark. Reads state only: no fetch.
  * @module
  */
-import { readBad } from "../state/bad.ts";
-import type { Config } from "../config/config.ts";
-import { engineOf } from "../docker/compose.ts";
-import { listProjects, type ProjectSummary } from "../docker/containers.ts";
+import { lastByStack, readBad, readDeployed, readHistory, statePaths } from "../state/mod.ts";
+import type { StatusCommand } from "../cli.ts";
+import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
-import { describeFaults, evaluateHealth } from "../docker/health.ts";
-import { lastByStack, readHistory } from "../state/history.ts";
-import { readDeployed, statePaths } from "../state/state.ts";
-import { liveProject } from "../deploy/canary/canary.ts";
+import {
+  describeFaults,
+  engineOf,
+  evaluateHealth,
+  listProjects,
+  type ProjectSummary,
+} from "../docker/mod.ts";
+import { liveProject } from "../deploy/mod.ts";
 import { formatTable, short } from "../table.ts";
 
 /** One stack's line of `status`. */
@@ -100,4 +103,17 @@ export function formatStatus(stacks: readonly StackStatus[]): string[] {
     ]);
   }
   return formatTable(rows);
+}
+
+/** Runs `status`: text or `--json`. */
+export async function statusCommand(
+  command: StatusCommand,
+  config: Config,
+  deps: Deps,
+): Promise<number> {
+  const stacks = await gatherStatus(config, deps);
+  if (command.json) deps.out(JSON.stringify(stacks, null, 2));
+  else if (stacks.length === 0) deps.out("no stacks deployed yet");
+  else for (const line of formatStatus(stacks)) deps.out(line);
+  return 0;
 }

@@ -1,16 +1,18 @@
 /**
- * Private to `config.ts`: the zod schema of each config key (SPEC 3) and of the
- * notify targets (SPEC 8), and the turning of zod issues into problem lines
+ * Private to `config.ts`: the zod schema of each config key (docs/configuration.md) and of the
+ * notify targets (docs/notifications.md#targets), and the turning of zod issues into problem lines
  * `config: KEY: problem: VALUE`.
  * @module
  */
 
+import { RESULTS } from "../outcome.ts";
+import { LISTEN_HINT, parseListen } from "../listen.ts";
 import { posix } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../duration.ts";
 import { isRecord, showValue } from "../yaml_doc.ts";
 
-/** Every top-level config key, in the order of the spec's table (and of problem lines). */
+/** Every top-level config key, in the order of docs/configuration.md#keys (and of problem lines). */
 export const CONFIG_KEYS = [
   "repo",
   "branch",
@@ -30,16 +32,6 @@ export const CONFIG_KEYS = [
 
 /** A top-level config key. */
 export type ConfigKey = typeof CONFIG_KEYS[number];
-
-/** The outcomes a notify target can subscribe to with `on` (SPEC 8). */
-export const RESULTS = [
-  "deployed",
-  "rolled_back",
-  "failed",
-  "skipped_bad",
-  "script_error",
-  "removed",
-] as const;
 
 /** Payload formats of a notify target. */
 export const FORMATS = ["json", "discord", "slack", "ntfy", "gotify"] as const;
@@ -70,12 +62,9 @@ const interval = z.unknown().transform((value, ctx) => {
   return ms ?? z.NEVER;
 });
 
-const LISTEN = "must be an address such as 127.0.0.1:9000 or :9000";
-const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/;
-const listen = z.string({ error: LISTEN }).refine((s) => {
-  const port = LISTEN_PATTERN.exec(s)?.[2];
-  return port !== undefined && Number(port) <= 65_535;
-}, { error: LISTEN });
+const listen = z.string({ error: LISTEN_HINT }).refine((s) => parseListen(s) !== undefined, {
+  error: LISTEN_HINT,
+});
 
 const JOBS = "must be a positive integer";
 const COMPOSE = "must be a command such as docker compose";

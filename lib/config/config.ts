@@ -1,5 +1,5 @@
 /**
- * The configuration (SPEC 3): which file to read, the keys it may hold, their
+ * The configuration (docs/configuration.md): which file to read, the keys it may hold, their
  * defaults, and `AUTOSTACK_<KEY>` environment overrides, which win over the
  * file. Every value is checked before anything runs and every problem is
  * reported at once, as a {@link ConfigError} with one line per problem.
@@ -12,7 +12,7 @@ import { checkSettingsObject, type DeploySettings, formatProblem } from "./setti
 import { checkNotify, CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey, issueLines } from "./_schema.ts";
 import { isRecord, readYaml, unknownKeyMessage } from "../yaml_doc.ts";
 
-/** A notification target (SPEC 8): a URL to POST the event to, or a command fed it on stdin. */
+/** A notification target (docs/notifications.md#targets): a URL to POST the event to, or a command fed it on stdin. */
 export type NotifyTarget =
   | {
     url: string;
@@ -30,9 +30,9 @@ export interface Config {
   branch?: string;
   /** Watched folders, relative to the repo root, normalized (`"."` = the root). */
   folders: string[];
-  /** Where the state lives (SPEC 2); absolute. */
+  /** Where the state lives (docs/how-it-works.md#state); absolute. */
   base_dir: string;
-  /** Mark versions that fail as bad (SPEC 6). */
+  /** Mark versions that fail as bad (docs/how-it-works.md#bad-marks). */
   mark_bad: boolean;
   /** Deploy settings applied to every stack before its own. */
   defaults: Partial<DeploySettings>;
@@ -189,7 +189,7 @@ function isConfigKey(key: string): key is ConfigKey {
   return CONFIG_KEYS.some((k) => k === key);
 }
 
-/** Problem lines in the order of the spec's key table; a stable sort keeps each key's own order. */
+/** Problem lines in the order of the documented key table; a stable sort keeps each key's own order. */
 function sortByKey(problems: string[]): string[] {
   const rank = (line: string) => {
     const key = /^config: ([a-z_]+)/.exec(line)?.[1] ?? "";

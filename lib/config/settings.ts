@@ -1,5 +1,5 @@
 /**
- * Per-stack deploy settings (SPEC 4): read from `deploy.yaml` / `deploy.yml`,
+ * Per-stack deploy settings (docs/stack-settings.md): read from `deploy.yaml` / `deploy.yml`,
  * else from the `# Deploy Start #` comment block of the compose file, then
  * completed with the config's `defaults` and the built-in defaults. Parsing is
  * pure; {@link loadSettings} only reads the files and hands them over.
@@ -8,14 +8,20 @@
 
 import { join, posix } from "node:path";
 import { z } from "zod";
-import { fromCompose, fromDeployFile } from "./_deploy_block.ts";
+import {
+  fromCompose,
+  fromDeployFile,
+  type SettingsOrigin,
+  type SettingsProblem,
+  type SettingsSource,
+} from "./deploy_block.ts";
 import { isRecord, showValue, unknownKeyMessage } from "../yaml_doc.ts";
 import { parseDuration } from "../duration.ts";
 
-/** How a stack's new version is brought up (SPEC 5). */
+/** How a stack's new version is brought up (docs/how-it-works.md#deploy-steps). */
 export type Method = "blind" | "simple" | "canary";
 
-/** Settings of one stack after defaults; durations in ms. Keys as the spec names them. */
+/** Settings of one stack after defaults; durations in ms. Keys as docs/stack-settings.md names them. */
 export interface DeploySettings {
   /** `false`: the stack is not deployed. */
   deploy: boolean;
@@ -45,39 +51,19 @@ export interface DeploySettings {
   mode: "compose" | "swarm";
 }
 
-/** One finding, for messages and `autostack validate`, which prints file:line. */
-export interface SettingsProblem {
-  /** The file as shown to the user, e.g. `stacks/web/deploy.yaml`. */
-  file: string;
-  /** The settings key concerned, when there is one. */
-  key?: string;
-  /** 1-based line in `file`, when known. */
-  line?: number;
-  /** What is wrong, naming the bad value. */
-  message: string;
-}
-
-/** A settings file's text and the path shown for it in messages. */
-export interface SettingsSource {
-  /** Path as shown to the user, e.g. `stacks/web/deploy.yaml`. */
-  file: string;
-  /** The file's content. */
-  text: string;
-}
-
 /** The outcome of reading one stack's settings. */
 export interface SettingsResult {
   /** The complete settings; `undefined` when {@link errors} is not empty. */
   settings?: DeploySettings;
   /** Where the settings came from. */
-  source: "deploy_file" | "compose_block" | "none";
+  source: SettingsOrigin;
   /** Unknown keys, an ignored block … : shown, but the stack still deploys. */
   warnings: SettingsProblem[];
   /** Every problem found; any one keeps the stack from deploying. */
   errors: SettingsProblem[];
 }
 
-/** The built-in defaults of SPEC 4. */
+/** The built-in defaults (docs/stack-settings.md#keys). */
 export const SETTINGS_DEFAULTS: DeploySettings = {
   deploy: true,
   method: "simple",

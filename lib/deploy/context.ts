@@ -1,23 +1,18 @@
 /**
- * What a stack's deploy needs from the run: the config, the state paths, the
- * clone, the commit, compose, and the outside world. Also the small shared
- * steps (targets, the good copy, bad.json changes, test checkpoints) the
- * deploy and the rollback both use.
+ * What a stack's deploy works with, gathered once per run: the config, the
+ * state paths, the clone, the commit, compose, the outside world, and the
+ * queue that serialises bad.json changes. Every deploy step takes it first.
  * @module
  */
-import { join } from "node:path";
-import { markBad } from "../state/bad.ts";
-import type { Config } from "../config/config.ts";
-import type { Compose, ComposeTarget } from "../docker/compose.ts";
+import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
-import { COMPOSE_FILES } from "../repo/discover.ts";
-import { copyDir } from "../fsutil.ts";
-import type { Head, Repo } from "../repo/git.ts";
-import type { DeploySettings } from "../config/settings.ts";
-import type { StatePaths } from "../state/state.ts";
+import { Compose } from "../docker/mod.ts";
+import { Queue } from "../queue.ts";
+import type { Head, Repo } from "../repo/mod.ts";
+import type { StatePaths } from "../state/mod.ts";
 
 /** Everything one stack's deploy works with. */
-export interface Engine {
+export interface DeployContext {
   /** The checked config. */
   config: Config;
   /** The state folders. */
@@ -30,88 +25,22 @@ export interface Engine {
   compose: Compose;
   /** The outside world. */
   deps: Deps;
-  /** Serialises bad.json changes of this run (see {@link changeBad}). */
+  /** Serialises bad.json changes of this run (see `changeBad` in marks.ts). */
   badQueue: Queue;
 }
 
-/** Runs async tasks one after the other, in the order they were queued. */
-export class Queue {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  /** Runs `task` once every task queued before it has ended (failed ones included). */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task, task);
-    this.#tail = result.catch(() => {});
-    return result;
-  }
-}
-
-/**
- * Changes bad.json (mark, lift) one change at a time: each change reads the
- * file, edits it and writes it back, so two stacks deploying in parallel
- * (`jobs` > 1) that both failed would otherwise keep only one of their marks.
- */
-export function changeBad<T>(engine: Engine, change: () => Promise<T>): Promise<T> {
-  return engine.badQueue.run(change);
-}
-
-/** Marks version `tree` of stack `name`, at this run's commit, bad for `reason` (queued). */
-export function markVersionBad(
-  engine: Engine,
-  name: string,
-  tree: string,
-  reason: string,
-): Promise<void> {
-  return changeBad(engine, () =>
-    markBad(engine.paths.bad, name, {
-      tree,
-      commit: engine.head.commit,
-      marked_at: engine.deps.now().toISOString(),
-      reason,
-    }));
-}
-
-/** A compose target that needs no files: `ps`, `stop`, `start`, `down` work by project label. */
-export function labelTarget(engine: Engine, project: string): ComposeTarget {
-  return { command: engine.config.compose, project };
-}
-
-/** The compose target of the files in `dir` (a running or good copy). */
-export async function filesTarget(
-  engine: Engine,
-  project: string,
-  dir: string,
-  settings: Pick<DeploySettings, "compose_files">,
-): Promise<ComposeTarget> {
-  const main = await findComposeFile(dir);
-  const files = [join(dir, main), ...settings.compose_files.map((f) => join(dir, f))];
-  return { command: engine.config.compose, project, dir, files };
-}
-
-/** The first compose file present in `dir`, in the spec's order. */
-export async function findComposeFile(dir: string): Promise<string> {
-  for (const name of COMPOSE_FILES) {
-    try {
-      await Deno.stat(join(dir, name));
-      return name;
-    } catch {
-      // try the next name
-    }
-  }
-  return COMPOSE_FILES[0];
-}
-
-/** Replaces `good_stacks/NAME` with a copy of `running_stacks/NAME` (copy aside, then swap). */
-export async function saveGood(paths: StatePaths, name: string): Promise<void> {
-  const good = paths.good(name);
-  const temp = `${good}.tmp`;
-  await Deno.remove(temp, { recursive: true }).catch(() => {});
-  await copyDir(paths.running(name), temp);
-  await Deno.remove(good, { recursive: true }).catch(() => {});
-  await Deno.rename(temp, good);
+/** Builds the context of a run: its compose and its bad.json queue come from the rest. */
+export function makeDeployContext(
+  base: Omit<DeployContext, "compose" | "badQueue">,
+): DeployContext {
+  return {
+    ...base,
+    compose: new Compose(base.deps.runner, base.config.compose),
+    badQueue: new Queue(),
+  };
 }
 
 /** Calls the test checkpoint hook (`AUTOSTACK_TEST_KILL_AT`) for `step` of `stack`. */
-export function checkpoint(engine: Engine, stack: string, step: string): void {
-  engine.deps.checkpoint?.(step, stack);
+export function checkpoint(ctx: DeployContext, stack: string, step: string): void {
+  ctx.deps.checkpoint?.(step, stack);
 }

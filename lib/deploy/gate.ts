@@ -1,15 +1,15 @@
 /**
- * The health gate (SPEC 5 step 9): `up -d`, then for `simple` poll until
+ * The health gate (docs/how-it-works.md#healthy): `up -d`, then for `simple` poll until
  * healthy within `health_timeout`. A failed `up` is a failed gate, with
  * compose's own words as the reason.
  * @module
  */
-import type { ComposeTarget } from "../docker/compose.ts";
-import { checkpoint, type Engine } from "./context.ts";
+import { type ComposeTarget, describeFaults, type Verdict, waitHealthy } from "../docker/mod.ts";
+import { checkpoint, type DeployContext } from "./context.ts";
 import { errorMessage } from "../errors.ts";
-import { describeFaults, type ServiceFault, type Verdict, waitHealthy } from "../docker/health.ts";
 import { healthProgress } from "./progress.ts";
-import type { DeploySettings } from "../config/settings.ts";
+import type { DeploySettings } from "../config/mod.ts";
+import type { ServiceFault } from "../outcome.ts";
 
 /** The result of `up` and the health gate. */
 export interface Gate {
@@ -23,7 +23,7 @@ export interface Gate {
 
 /** `up -d`, then (simple) wait for healthy within `health_timeout`. */
 export async function upAndCheck(
-  engine: Engine,
+  ctx: DeployContext,
   target: ComposeTarget,
   settings: DeploySettings,
   method: "blind" | "simple",
@@ -32,12 +32,12 @@ export async function upAndCheck(
   // a healthcheck's first probe is an interval away anyway, while a compose
   // process beside each `up` slows every `up` when several stacks deploy at once.
   try {
-    await engine.compose.up(target);
+    await ctx.compose.up(target);
   } catch (error) {
     return { ok: false, message: errorMessage(error), services: [] };
   }
   if (method === "blind") return { ok: true, message: "", services: [] };
-  const verdict = await watchHealth(engine, target, settings.health_timeout, {
+  const verdict = await watchHealth(ctx, target, settings.health_timeout, {
     name: target.project,
     step: "waiting_health",
   });
@@ -55,20 +55,20 @@ export async function upAndCheck(
  * stack `at.name`) at the first look. Shared by the simple gate and the canary.
  */
 export async function watchHealth(
-  engine: Engine,
+  ctx: DeployContext,
   target: ComposeTarget,
   timeoutMs: number,
   at: { name: string; step: string },
 ): Promise<Verdict> {
   let ticks = 0;
-  const progress = healthProgress(engine.deps.isTerminal, target.project, timeoutMs);
+  const progress = healthProgress(ctx.deps.isTerminal, target.project, timeoutMs);
   return await waitHealthy(
     {
-      compose: engine.compose,
-      now: () => engine.deps.now().getTime(),
-      sleep: engine.deps.sleep,
+      compose: ctx.compose,
+      now: () => ctx.deps.now().getTime(),
+      sleep: ctx.deps.sleep,
       onTick: (verdict, elapsed) => {
-        if (ticks++ === 0) checkpoint(engine, at.name, at.step);
+        if (ticks++ === 0) checkpoint(ctx, at.name, at.step);
         progress.tick(verdict, elapsed);
       },
     },

@@ -1,37 +1,37 @@
 /**
- * The deploy's use of `pre_deploy` / `post_deploy` (SPEC 7), shared by the
+ * The deploy's use of `pre_deploy` / `post_deploy` (docs/how-it-works.md#scripts), shared by the
  * simple and canary methods: run a hook with the stack's time limit, and turn
  * a failed one into a `script_error` outcome that says what happened after.
  * @module
  */
-import type { Outcome } from "./simple.ts";
-import type { Engine } from "./context.ts";
+import type { DeployContext } from "./context.ts";
 import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
-import type { DeploySettings } from "../config/settings.ts";
+import type { DeploySettings } from "../config/mod.ts";
+import type { Outcome } from "../outcome.ts";
 
 /**
- * The environment of a stack's hooks (SPEC 7): the stack, the version being
+ * The environment of a stack's hooks (docs/how-it-works.md#scripts): the stack, the version being
  * deployed (this run's commit, the stack's tree), the commit it replaces, and
  * the stack's `running_stacks` folder.
  */
 export function hookEnv(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   tree: string,
   previousCommit: string | undefined,
 ): ScriptRun["env"] {
   return {
     AUTOSTACK_STACK: name,
-    AUTOSTACK_COMMIT: engine.head.commit,
+    AUTOSTACK_COMMIT: ctx.head.commit,
     AUTOSTACK_TREE: tree,
     AUTOSTACK_PREVIOUS_COMMIT: previousCommit ?? "",
-    AUTOSTACK_RUNNING_DIR: engine.paths.running(name),
+    AUTOSTACK_RUNNING_DIR: ctx.paths.running(name),
   };
 }
 
 /** Runs a `pre_deploy`/`post_deploy` command with the stack's settings. */
 export function runHook(
-  engine: Engine,
+  ctx: DeployContext,
   phase: ScriptRun["phase"],
   command: string,
   settings: DeploySettings,
@@ -40,7 +40,7 @@ export function runHook(
 ): Promise<ScriptResult> {
   return runScript(
     { phase, command, cwd, timeoutMs: settings.script_timeout, env },
-    engine.deps.logger,
+    ctx.deps.logger,
   );
 }
 

@@ -1,16 +1,16 @@
 /**
- * What each stack needs this run (SPEC 5): new / changed / unchanged / bad /
- * removed, plus the stacks refused for bad settings or disabled here. A pure
+ * What each stack needs this run (docs/how-it-works.md#the-plan): new /
+ * changed / unchanged / bad / removed, plus the stacks refused for bad
+ * settings or disabled here. A pure
  * function of the repo's stacks, the deployed versions, the bad marks and the
  * projects that have containers, so every rule is unit-tested without I/O.
  * @module
  */
-import type { BadMark } from "../state/bad.ts";
-import type { ProjectSummary } from "../docker/containers.ts";
-import { compareNames, type Stack } from "../repo/discover.ts";
-import { type DeploySettings, formatProblem, type SettingsResult } from "../config/settings.ts";
-import type { VersionInfo } from "../state/state.ts";
-import { liveProject, peerProject, projectPair } from "./canary/canary.ts";
+import type { BadMark, VersionInfo } from "../state/mod.ts";
+import { compareNames } from "../names.ts";
+import type { Stack } from "../repo/mod.ts";
+import { type DeploySettings, formatProblem, type SettingsResult } from "../config/mod.ts";
+import { liveProject, peerProject, projectPair } from "./projects.ts";
 
 /** A stack's status in the plan. */
 export type PlanStatus =
@@ -23,36 +23,75 @@ export type PlanStatus =
   | "error";
 
 /** What the run will do about a stack. */
-export type PlanAction = "deploy" | "remove" | "skip_bad" | "none";
+export type PlanAction = PlanItem["action"];
 
-/** One line of the plan. */
-export interface PlanItem {
+/** What every line of the plan says. */
+interface PlanBase {
   /** Stack (project) name. */
   name: string;
   /** Its status, as `--dry-run` shows it. */
   status: PlanStatus;
-  /** What `run` does about it. */
-  action: PlanAction;
   /** Why, in words an operator reads in a cron mail. */
   why: string;
-  /** The stack in the repo (absent for a removed one). */
-  stack?: Stack;
-  /** Its settings, when they are valid. */
-  settings?: DeploySettings;
   /** The deployed version (`running_stacks/NAME/version.txt`). */
   deployed?: VersionInfo;
-  /** The bad mark of the repo's version, when there is one. */
-  bad?: BadMark;
-  /** Settings errors, one line each, for an `error` stack. */
-  problems?: string[];
   /** Settings warnings (unknown keys …), one line each. */
   warnings?: string[];
-  /** `skip_bad` only: the deployed version's containers are missing; start it again. */
-  restart?: boolean;
+  /** Files changed since the deployed version (filled in after planning, for `--dry-run`). */
+  files?: string[];
+}
+
+/** A stack of the repo with valid settings. */
+interface InRepo {
+  /** The stack in the repo. */
+  stack: Stack;
+  /** Its settings. */
+  settings: DeploySettings;
   /** `method: canary` only: why the stack cannot take its second project name. */
   canaryBlocked?: string;
-  /** Files changed since the deployed version (filled in after planning). */
-  files?: string[];
+}
+
+/** The repo's version goes in (`new`, `changed`, or `bad` with `--force`). */
+export interface DeployItem extends PlanBase, InRepo {
+  /** What `run` does about it. */
+  action: "deploy";
+  /** The bad mark of the repo's version, when it is deployed anyway (`--force`). */
+  bad?: BadMark;
+}
+
+/** The repo's version is marked bad: skipped, the deployed one kept (or started again). */
+export interface SkipBadItem extends PlanBase, InRepo {
+  /** What `run` does about it. */
+  action: "skip_bad";
+  /** The bad mark of the repo's version. */
+  bad: BadMark;
+  /** The deployed version's containers are missing: start it again. */
+  restart: boolean;
+}
+
+/** A stack that left the repo or was disabled here, taken down (`prune`). */
+export interface RemoveItem extends PlanBase, Partial<InRepo> {
+  /** What `run` does about it. */
+  action: "remove";
+}
+
+/** Nothing to do: unchanged, disabled, refused for its settings, or removed without `prune`. */
+export interface NoneItem extends PlanBase, Partial<InRepo> {
+  /** What `run` does about it. */
+  action: "none";
+  /** Settings errors, one line each, for an `error` stack. */
+  problems?: string[];
+}
+
+/** One line of the plan, keyed on what the run does about it. */
+export type PlanItem = DeployItem | SkipBadItem | RemoveItem | NoneItem;
+
+/** What the plan needs to know of a compose project's containers (one `docker ps` per run). */
+export interface ProjectCount {
+  /** How many containers it has, in any state. */
+  containers: number;
+  /** How many of them are running. */
+  running: number;
 }
 
 /** Everything {@link planRun} decides from. */
@@ -66,7 +105,7 @@ export interface PlanInput {
   /** Bad marks by stack name. */
   bad: Readonly<Record<string, BadMark>>;
   /** Projects that have containers; `undefined` when Docker could not be asked. */
-  projects?: ReadonlyMap<string, ProjectSummary>;
+  projects?: ReadonlyMap<string, ProjectCount>;
   /** This host's name, for `hosts`. */
   hostname: string;
   /** `--force`: deploy versions marked bad. */
@@ -160,7 +199,7 @@ function versionStatus(
   input: PlanInput,
   stack: Stack,
   deployed: VersionInfo | undefined,
-): Pick<PlanItem, "status" | "action" | "why"> {
+): { status: PlanStatus; action: "deploy" | "none"; why: string } {
   if (!input.deployed.has(stack.name)) {
     return { status: "new", action: "deploy", why: "not deployed yet" };
   }

@@ -1,20 +1,17 @@
 /**
- * One run up to its plan (SPEC 5): sync the clone, discover the stacks, load
+ * One run up to its plan (docs/how-it-works.md#deploy-steps): sync the clone, discover the stacks, load
  * their settings, read what is deployed, marked bad and running, and decide.
- * `run --dry-run` stops here and prints; `run` hands the plan to the engine.
+ * `run --dry-run` stops here and prints; `run` hands the plan to execute.
  * @module
  */
 import { join } from "node:path";
-import { readBad } from "../state/bad.ts";
-import type { Config } from "../config/config.ts";
-import { listProjects, type ProjectSummary } from "../docker/containers.ts";
-import type { Deps } from "../deps.ts";
-import { discoverStacks, repoName } from "../repo/discover.ts";
-import { UsageError } from "../errors.ts";
-import { type Head, type Repo, syncRepo } from "../repo/git.ts";
+import { readBad, readDeployed, statePaths } from "../state/mod.ts";
+import { type Config, loadSettings, type SettingsResult } from "../config/mod.ts";
+import { engineOf, listProjects, type ProjectSummary } from "../docker/mod.ts";
+import { discoverStacks, type Head, type Repo, repoName, syncRepo } from "../repo/mod.ts";
 import { type PlanItem, planRun } from "./plan.ts";
-import { loadSettings, type SettingsResult } from "../config/settings.ts";
-import { readDeployed, statePaths } from "../state/state.ts";
+import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
 
 /** A decided run: the commit, the clone and what to do per stack. */
 export interface PreparedRun {
@@ -88,9 +85,8 @@ async function askProjects(
   deps: Deps,
   config: Config,
 ): Promise<Map<string, ProjectSummary> | undefined> {
-  const engine = config.compose[0]?.startsWith("podman") ? "podman" : "docker";
   try {
-    return await listProjects(deps.runner, engine);
+    return await listProjects(deps.runner, engineOf(config.compose));
   } catch (error) {
     deps.logger.warn(`cannot list containers (${String(error)}): missing containers not checked`);
     return undefined;

@@ -6,7 +6,7 @@
  */
 import $ from "dax";
 import { formatDuration } from "../duration.ts";
-import type { Verdict } from "../docker/health.ts";
+import type { Verdict } from "../docker/mod.ts";
 
 /** Shows one stack's wait; `tick` updates it, `done` removes it. */
 export interface Progress {

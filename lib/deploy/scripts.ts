@@ -1,5 +1,5 @@
 /**
- * The `pre_deploy` / `post_deploy` scripts of SPEC 7: `sh -c COMMAND` in the
+ * The `pre_deploy` / `post_deploy` scripts of docs/how-it-works.md#scripts: `sh -c COMMAND` in the
  * stack's folder of the clone, with the `AUTOSTACK_*` variables and a time
  * limit. Output goes to the log line by line and, cut to its last lines, back
  * to the caller for the history entry.
@@ -23,7 +23,7 @@ export interface ScriptRun {
   cwd: string;
   /** Kill the script (and every process it started) after this many milliseconds. */
   timeoutMs: number;
-  /** The variables of SPEC 7, set on top of the inherited environment. */
+  /** The variables of docs/how-it-works.md#scripts, set on top of the inherited environment. */
   env: {
     AUTOSTACK_STACK: string;
     AUTOSTACK_COMMIT: string;

@@ -1,5 +1,5 @@
 /**
- * The deploy of one stack, in the order of SPEC 5: note the old version's
+ * The `simple` and `blind` deploy of one stack (docs/how-it-works.md#deploy-steps): note the old version's
  * health and stop it (only when a `pre_deploy` runs before the `down`, see
  * {@link stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear →
  * copy + `version.txt` (pending) → `up` by method → health gate (healthy: the
@@ -9,74 +9,46 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad } from "../state/bad.ts";
-import { evaluateHealth, type ServiceFault } from "../docker/health.ts";
+import { clearBad, installFiles, readVersion, saveGood, writeVersion } from "../state/mod.ts";
+import { evaluateHealth } from "../docker/mod.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
-import {
-  changeBad,
-  checkpoint,
-  type Engine,
-  filesTarget,
-  labelTarget,
-  markVersionBad,
-  saveGood,
-} from "./context.ts";
-import { errorMessage } from "../errors.ts";
-import { deployCanary, needsCanary } from "./canary/canary.ts";
-import type { Result } from "../state/history.ts";
-import type { PlanItem } from "./plan.ts";
+import { changeBad, markVersionBad } from "./marks.ts";
+import { checkpoint, type DeployContext } from "./context.ts";
+import { filesTarget, labelTarget } from "./targets.ts";
+import type { DeployItem } from "./plan.ts";
+import { clearVersions } from "./clear.ts";
 import { restoreGood } from "./restore.ts";
 import { hookEnv, hookFailure, runHook } from "./hooks.ts";
-import type { DeploySettings } from "../config/settings.ts";
-import { clearRunning, installFiles, readVersion, writeVersion } from "../state/state.ts";
+import type { DeploySettings } from "../config/mod.ts";
+import type { Outcome } from "../outcome.ts";
 
-/** How a stack's deploy ended, before it becomes a history entry. */
-export interface Outcome {
-  /** The result of SPEC 8. */
-  result: Result;
-  /** One line for people: what happened and why. */
-  message: string;
-  /** Services at fault, with their state and last probe output. */
-  services: ServiceFault[];
-  /** The method used. */
-  method: string;
-  /** Script output tails, when a script ran. */
-  output?: string;
-  /** The compose project live afterwards, when it may not be the stack name (canary). */
-  project?: string;
-}
-
-/** Deploys the repo's version of a planned stack; never throws for a stack's own failure. */
-export async function deployStack(engine: Engine, item: PlanItem): Promise<Outcome> {
-  const settings = item.settings!;
-  const method = settings.method === "canary" ? "simple" : settings.method;
-  // The canary falls back on these steps, with a note saying why.
-  const steps = async (note = "") => {
-    const outcome = await deploySteps(engine, item, settings, method);
-    return { ...outcome, message: `${outcome.message}${note}` };
-  };
-  try {
-    return await needsCanary(engine, item)
-      ? await deployCanary(engine, item, steps)
-      : await steps();
-  } catch (error) {
-    // Docker or file errors end this stack's deploy, not the run.
-    return { result: "failed", message: errorMessage(error), services: [], method };
-  }
-}
-
-async function deploySteps(
-  engine: Engine,
-  item: PlanItem,
-  settings: DeploySettings,
+/**
+ * Deploys the repo's version of `item` with `blind` or `simple`: the old
+ * version goes down, the new one comes up and (`simple`) must turn healthy,
+ * else the good version comes back. `note` ends the outcome's message (the
+ * canary says there why it fell back to these steps). Throws only on Docker or
+ * file errors, which the caller turns into a `failed` outcome.
+ */
+export async function deploySimple(
+  ctx: DeployContext,
+  item: DeployItem,
   method: "blind" | "simple",
-): Promise<Omit<Outcome, "method"> & { method: string }> {
-  const name = item.name;
-  const stack = item.stack!;
-  const { paths, compose } = engine;
+  note = "",
+): Promise<Outcome> {
+  const outcome = await simpleSteps(ctx, item, method);
+  return { ...outcome, message: `${outcome.message}${note}` };
+}
+
+async function simpleSteps(
+  ctx: DeployContext,
+  item: DeployItem,
+  method: "blind" | "simple",
+): Promise<Outcome> {
+  const { name, stack, settings } = item;
+  const { paths, compose } = ctx;
   const running = paths.running(name);
   // The old version may be live under the canary's second project name.
-  const old = labelTarget(engine, item.deployed?.project ?? name);
+  const old = labelTarget(ctx, item.deployed?.project ?? name);
   const oldVersion = item.deployed ?? await readVersion(running);
   // One look answers both: is an old version there, and is it healthy?
   const oldContainers = await compose.containers(old.project);
@@ -84,14 +56,14 @@ async function deploySteps(
   const oldHealthy = hasOld && oldVersion !== undefined && !oldVersion.pending &&
     evaluateHealth([], oldContainers).status === "healthy";
   if (hasOld && stopsBeforeDown(settings)) await compose.stop(old);
-  checkpoint(engine, name, "after_stop");
+  checkpoint(ctx, name, "after_stop");
 
-  const scriptEnv = hookEnv(engine, name, stack.tree, oldVersion?.commit);
+  const scriptEnv = hookEnv(ctx, name, stack.tree, oldVersion?.commit);
   const repoDir = join(paths.repo, stack.path);
   let output = "";
   if (settings.pre_deploy) {
     const pre = await runHook(
-      engine,
+      ctx,
       "pre_deploy",
       settings.pre_deploy,
       settings,
@@ -105,22 +77,20 @@ async function deploySteps(
     }
   }
 
-  // The file lists come from git, not Docker: ask while the old version goes down.
-  const shipped = shippedFiles(engine, oldVersion?.tree, stack.tree);
   if (oldHealthy) await saveGood(paths, name);
   if (hasOld) await compose.down(old);
-  checkpoint(engine, name, "after_down");
+  checkpoint(ctx, name, "after_down");
 
-  await clearRunning(running, await shipped, join(paths.orphans(name), stamp(engine)));
-  checkpoint(engine, name, "after_clear");
+  await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
+  checkpoint(ctx, name, "after_clear");
   await installFiles(repoDir, running);
-  const version = { commit: engine.head.commit, tree: stack.tree, pending: true };
-  await writeVersion(running, { ...version, startedAt: engine.deps.now().toISOString() });
-  checkpoint(engine, name, "after_copy");
+  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true };
+  await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
+  checkpoint(ctx, name, "after_copy");
 
-  const target = await filesTarget(engine, name, running, settings);
-  const gate = await upAndCheck(engine, target, settings, method);
-  if (!gate.ok) return await onUnhealthy(engine, item, settings, method, gate);
+  const target = await filesTarget(ctx, name, running, settings);
+  const gate = await upAndCheck(ctx, target, settings, method);
+  if (!gate.ok) return await onUnhealthy(ctx, item, settings, method, gate);
   await writeVersion(running, { ...version, pending: false });
   // Seen healthy: this is now the version to go back to, even if a later run
   // is killed before its step 5 could copy it (blind saw nothing, so it waits).
@@ -128,13 +98,13 @@ async function deploySteps(
   // A version marked bad that was forced (--force) and deployed is bad no more:
   // kept, its mark would report the running version as skipped on every run.
   const lifted = item.bad !== undefined &&
-    await changeBad(engine, () => clearBad(paths.bad, name));
+    await changeBad(ctx, () => clearBad(paths.bad, name));
 
   const message = (method === "blind" ? "started (blind: no health check)" : "healthy") +
     (lifted ? "; its bad mark was lifted" : "");
   if (settings.post_deploy) {
     const post = await runHook(
-      engine,
+      ctx,
       "post_deploy",
       settings.post_deploy,
       settings,
@@ -150,8 +120,8 @@ async function deploySteps(
 }
 
 /**
- * Whether the old version is stopped on its own before it is taken down. SPEC
- * 5 stops it, runs `pre_deploy`, then takes it down; without a `pre_deploy`
+ * Whether the old version is stopped on its own before it is taken down. The
+ * deploy steps stop it, run `pre_deploy`, then take it down; without a `pre_deploy`
  * nothing happens in between and `down` stops the containers itself, so a
  * separate `stop` would only add a compose call (~0.3 s) to the downtime.
  */
@@ -159,31 +129,18 @@ export function stopsBeforeDown(settings: Pick<DeploySettings, "pre_deploy">): b
   return settings.pre_deploy !== undefined;
 }
 
-/** The files the old and the new version ship (what clearing may delete), from git in parallel. */
-async function shippedFiles(
-  engine: Engine,
-  oldTree: string | undefined,
-  newTree: string,
-): Promise<Set<string>> {
-  const lists = await Promise.all([
-    oldTree === undefined ? undefined : engine.repo.filesOf(oldTree),
-    engine.repo.filesOf(newTree),
-  ]);
-  return new Set(lists.flatMap((files) => files ?? []));
-}
-
 async function onUnhealthy(
-  engine: Engine,
-  item: PlanItem,
+  ctx: DeployContext,
+  item: DeployItem,
   settings: DeploySettings,
   method: string,
   gate: Gate,
 ): Promise<Outcome> {
   const name = item.name;
-  const markOn = settings.mark_bad ?? engine.config.mark_bad;
+  const markOn = settings.mark_bad ?? ctx.config.mark_bad;
   const marked = markOn ? "; version marked bad" : "";
   try {
-    const after = await afterUnhealthy(engine, name, settings);
+    const after = await afterUnhealthy(ctx, name, settings);
     return {
       result: after.result,
       message: `${gate.message}${marked}; ${after.message}`,
@@ -194,21 +151,21 @@ async function onUnhealthy(
     // Marked once the rollback is over, not before: a run killed during the
     // rollback reached no outcome, so the next run must try this version again
     // and roll back again; marked, it would be skipped with the stack half-restored.
-    if (markOn) await markVersionBad(engine, name, item.stack!.tree, gate.message);
+    if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
   }
 }
 
 /** What happens to a version that failed its gate: left, stopped, or replaced by the good one. */
 async function afterUnhealthy(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   settings: DeploySettings,
 ): Promise<{ result: "failed" | "rolled_back"; message: string }> {
   if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
-  const target = await filesTarget(engine, name, engine.paths.running(name), settings);
-  const restored = await restoreGood(engine, name, settings, target);
+  const target = await filesTarget(ctx, name, ctx.paths.running(name), settings);
+  const restored = await restoreGood(ctx, name, settings, target);
   if (restored === "none") {
-    await engine.compose.stop(labelTarget(engine, name)).catch(() => {});
+    await ctx.compose.stop(labelTarget(ctx, name)).catch(() => {});
     return { result: "failed", message: "no good version to go back to: stopped" };
   }
   if (restored.ok) {
@@ -219,8 +176,4 @@ async function afterUnhealthy(
     result: "failed",
     message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
   };
-}
-
-function stamp(engine: Engine): string {
-  return engine.deps.now().toISOString().replace(/[:.]/g, "-");
 }

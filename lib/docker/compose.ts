@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from "zod";
-import { containerListArgs, parseContainerList } from "./containers.ts";
+import { type ContainerInfo, containerListArgs, parseContainerList } from "./containers.ts";
 import { ComposeError } from "../errors.ts";
 import { parseProbeSchedules, type ProbeSchedule } from "./probe_schedule.ts";
 import { type Runner, type RunResult, tail } from "../process.ts";
@@ -23,22 +23,6 @@ export interface ComposeTarget {
   dir?: string;
   /** Compose file, then the extra `compose_files`, in order (`-f` each). */
   files?: string[];
-}
-
-/** One container of a project, as `compose ps` reports it. */
-export interface ContainerInfo {
-  /** Container id (short, as `ps` prints it). */
-  id: string;
-  /** Container name. */
-  name: string;
-  /** Compose service the container belongs to. */
-  service: string;
-  /** `running`, `exited`, `restarting`, `created`, `paused`, `dead`, … */
-  state: string;
-  /** `healthy`, `unhealthy`, `starting`, or `""` without a healthcheck. */
-  health: string;
-  /** Exit code of the last run (for `restarting`, read from the status text). */
-  exitCode: number;
 }
 
 /** The last healthcheck probe of a container. */

@@ -1,13 +1,28 @@
 /**
  * Which compose projects have containers on this host, in one engine call per
- * run, so that planning can find stacks whose containers are missing (SPEC 5)
+ * run, so that planning can find stacks whose containers are missing (docs/how-it-works.md#deploy-steps)
  * without one `compose ps` per stack; and the `docker ps` format and parser
- * that this list and {@link import("./compose.ts").Compose.containers} share.
+ * that this list and `Compose.containers` share.
  * @module
  */
 import { ComposeError } from "../errors.ts";
 import { type Runner, tail } from "../process.ts";
-import type { ContainerInfo } from "./compose.ts";
+
+/** One container of a project, as `compose ps` and `docker ps` report it. */
+export interface ContainerInfo {
+  /** Container id (short, as `ps` prints it). */
+  id: string;
+  /** Container name. */
+  name: string;
+  /** Compose service the container belongs to. */
+  service: string;
+  /** `running`, `exited`, `restarting`, `created`, `paused`, `dead`, … */
+  state: string;
+  /** `healthy`, `unhealthy`, `starting`, or `""` without a healthcheck. */
+  health: string;
+  /** Exit code of the last run (for `restarting`, read from the status text). */
+  exitCode: number;
+}
 
 /**
  * The `--format` of autostack's `docker ps` calls: one

@@ -1,22 +1,14 @@
 /**
- * SPEC 5 "Healthy": a pure verdict over `compose ps` data
+ * docs/how-it-works.md#healthy: a pure verdict over `compose ps` data
  * ({@link evaluateHealth}) and the loop that polls it until the stack is
  * healthy, has failed for good, or runs out of time ({@link waitHealthy}).
  * @module
  */
-import type { Compose, ComposeTarget, ContainerInfo, ProbeResult } from "./compose.ts";
+import type { Compose, ComposeTarget, ProbeResult } from "./compose.ts";
+import type { ContainerInfo } from "./containers.ts";
 import { ComposeError } from "../errors.ts";
 import { nextLookIn, type ProbeSchedule } from "./probe_schedule.ts";
-
-/** Why one service is not healthy (yet). */
-export interface ServiceFault {
-  /** The compose service. */
-  service: string;
-  /** Its container state or health: `unhealthy`, `exited`, `restarting`, `missing`, … */
-  state: string;
-  /** Last probe output (one line), `exit code N`, `no container`, or `""`. */
-  detail: string;
-}
+import type { ServiceFault } from "../outcome.ts";
 
 /** The health of a project at one look. */
 export type Verdict =
@@ -116,33 +108,25 @@ export interface WaitDeps {
   onTick?(v: Verdict, elapsedMs: number): void;
 }
 
-/** Options of {@link waitHealthy}. */
-export interface WaitOptions {
-  /** Time between looks, in ms (default 250). */
-  intervalMs?: number;
-  /** The project's services, when the caller already asked (e.g. while `up` ran). */
-  services?: Promise<string[]>;
-}
+/** Time between two looks at a starting project: about four looks a second. */
+const LOOK_INTERVAL_MS = 250;
 
 /**
- * Polls the project every `intervalMs` (one `docker ps`, plus one inspect when
+ * Polls the project every 250 ms (one `docker ps`, plus one inspect when
  * a healthcheck fails, or is still starting near the end) until it is healthy,
  * has failed for good, or `timeoutMs` is over; then a still-waiting verdict
  * becomes `failed` with the faults of the last look. The first look is at
  * once. Transient compose errors are retried until the timeout, and only
- * thrown when the last look failed too. A number for `options` is the interval.
+ * thrown when the last look failed too.
  */
 export async function waitHealthy(
   deps: WaitDeps,
   target: ComposeTarget,
   timeoutMs: number,
-  options: number | WaitOptions = {},
 ): Promise<Verdict> {
-  const { intervalMs = 250, services: asked } = typeof options === "number"
-    ? { intervalMs: options }
-    : options;
+  const intervalMs = LOOK_INTERVAL_MS;
   const start = deps.now();
-  const services = await (asked ?? deps.compose.services(target));
+  const services = await deps.compose.services(target);
   // The outcome of the latest look: the faults it found, or the error it hit.
   let last: { faults: ServiceFault[] } | { error: unknown } = { faults: [] };
   // When the starting healthchecks report, asked once: the next look follows them.

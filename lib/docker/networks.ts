@@ -1,5 +1,5 @@
 /**
- * Private to `canary.ts`: traffic hygiene on shared networks (SPEC 5 canary).
+ * Network aliases on shared networks, for the canary (docs/canary.md).
  * Docker's DNS answers for a container under its aliases as soon as it runs,
  * healthy or not, and has no call that adds or drops one alias: an endpoint
  * is connected with its aliases or not at all. So a new copy is created, then

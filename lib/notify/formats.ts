@@ -1,12 +1,12 @@
 /**
- * What a notification says and how each service wants it (SPEC 8): the event
+ * What a notification says and how each service wants it (docs/notifications.md): the event
  * (a history entry plus whether it is a recovery), its title and message, and
  * the HTTP request of each format — `json` (the event itself), `discord`,
  * `slack`, `ntfy`, `gotify` — built by pure functions the tests compare.
  * @module
  */
-import type { NotifyTarget } from "../config/config.ts";
-import type { HistoryEntry, Result } from "../state/history.ts";
+import type { NotifyTarget } from "../config/mod.ts";
+import type { HistoryEntry, Result } from "../outcome.ts";
 
 /** A URL target (as checked by the config). */
 export type UrlTarget = Extract<NotifyTarget, { url: string }>;

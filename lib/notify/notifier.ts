@@ -1,19 +1,21 @@
 /**
- * Sending outcomes to the `notify` targets (SPEC 8) without ever hurting a
+ * Sending outcomes to the `notify` targets (docs/notifications.md) without ever hurting a
  * deploy. {@link decideNotifications} says purely whether an outcome is news;
  * the {@link Notifier} sends it to every target at once, retries a failing one
  * with backoff, limits each attempt and the whole batch in time, logs what
  * failed (never a token: only the target's origin is named) and never throws.
  * @module
  */
-import type { Config, NotifyTarget } from "../config/config.ts";
+import { abortableSleep } from "../sleep.ts";
+import type { Config, NotifyTarget } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { errorMessage } from "../errors.ts";
-import { type HistoryEntry, lastEntries, type Result } from "../state/history.ts";
+import { lastEntries } from "../state/mod.ts";
 import type { Logger } from "../log.ts";
 import { buildRequest, type Format, guessFormat, makeEvent, type NotifyEvent } from "./formats.ts";
 import type { Runner } from "../process.ts";
 import { redact } from "../redact.ts";
+import { FAILURES, type HistoryEntry, type Result, SAID_BAD } from "../outcome.ts";
 
 /** Whether an outcome is sent, and whether it is a recovery. */
 export interface NotifyDecision {
@@ -22,10 +24,6 @@ export interface NotifyDecision {
   /** The first success after a failure: titled "NAME recovered: deployed". */
   recovered: boolean;
 }
-
-const FAILURES = new Set<Result>(["rolled_back", "failed", "skipped_bad", "script_error"]);
-// Results after which a skip of the same tree tells nothing new (the mark was already reported).
-const SAID_BAD = new Set<Result>(["rolled_back", "failed", "skipped_bad"]);
 
 /**
  * Decides whether `entry` is news, given the stack's `previous` history entry.
@@ -193,7 +191,7 @@ export class Notifier {
       if (!result.retry || attempt >= this.#o.attempts || outOfTime) {
         return { ok: false, why: `${result.why}${attempt === 1 ? "" : ` (${attempt} attempts)`}` };
       }
-      await delay(wait, deadline);
+      await abortableSleep(wait, deadline);
     }
   }
 
@@ -265,23 +263,9 @@ function describeError(error: unknown, deadline: AbortSignal, attemptMs?: number
   return scrubUrls(`${errorMessage(error)}${cause}`);
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
 /**
  * The last history entry of each of `stacks`, read before a command adds its
- * own: what is news depends on them (SPEC 8). Without targets, nothing is read.
+ * own: what is news depends on them (docs/notifications.md). Without targets, nothing is read.
  */
 export async function previousOutcomes(
   config: Pick<Config, "notify">,

@@ -1,13 +1,14 @@
 /**
- * Watched folders → stacks (SPEC 1), decided purely from the commit's tree
+ * Watched folders → stacks (docs/how-it-works.md#discovery), decided purely from the commit's tree
  * listing: a stack is an immediate subfolder of a watched folder (or the
  * watched folder itself) holding a compose file. The listing also carries each
  * folder's tree hash, so every stack's version comes from the same one git call.
  * @module
  */
 import type { TreeEntry } from "./git.ts";
+import { compareNames, normalizeName } from "../names.ts";
 
-/** Compose file names, in the order SPEC 1 gives. */
+/** Compose file names, in the order as docs/how-it-works.md#discovery lists them. */
 export const COMPOSE_FILES = [
   "compose.yaml",
   "compose.yml",
@@ -33,14 +34,6 @@ export interface Discovery {
   stacks: Stack[];
   /** One line per problem (missing watched folder, name clash, bad name). */
   errors: string[];
-}
-
-/**
- * Normalises a folder name to compose's project name rules: lower case, only
- * `[a-z0-9_-]`, starting with a letter or digit (as compose-go does it).
- */
-export function normalizeName(folder: string): string {
-  return folder.toLowerCase().replace(/[^a-z0-9_-]/g, "").replace(/^[_-]+/, "");
 }
 
 function isHidden(path: string): boolean {
@@ -125,12 +118,4 @@ function refuseClashes(stacks: Stack[], errors: string[]): Discovery {
 export function repoName(url: string): string {
   const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
   return last.replace(/\.git$/, "") || "stack";
-}
-
-/**
- * Orders by `name` in code-point order: stack names are ASCII, and
- * `localeCompare` would load ICU's collator (~10 ms a run).
- */
-export function compareNames(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /**
- * Bad versions, `base_dir/bad.json` (SPEC 6): one mark per stack naming the
+ * Bad versions, `base_dir/bad.json` (docs/how-it-works.md#bad-marks): one mark per stack naming the
  * tree that failed. The file is validated when read (a corrupt file is an
  * error, never an empty list: that would redeploy every bad version) and
  * rewritten atomically on each change.

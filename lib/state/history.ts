@@ -1,75 +1,12 @@
 /**
- * The deploy history, `base_dir/history.jsonl` (SPEC 8): one JSON object a
+ * The deploy history, `base_dir/history.jsonl` (docs/how-it-works.md#the-history-line): one JSON object a
  * line, one line per deploy outcome, only ever appended to. Reading skips lines
  * that do not parse, since a run killed mid-write can leave a torn last line.
  * @module
  */
 import { dirname } from "node:path";
-import { z } from "zod";
 import { readTextOrUndefined, writeAll } from "../fsutil.ts";
-
-/** Every outcome, in the order SPEC 8 lists them. */
-export const RESULTS = [
-  "deployed",
-  "rolled_back",
-  "failed",
-  "skipped_bad",
-  "script_error",
-  "removed",
-] as const;
-
-/** The outcome of one stack in one run: `deployed`, `rolled_back`, `failed`, … */
-export type Result = typeof RESULTS[number];
-
-/** The state of one service when the outcome was decided. */
-export interface ServiceState {
-  /** The compose service name. */
-  service: string;
-  /** Its state, e.g. `healthy`, `unhealthy`, `exited`. */
-  state: string;
-  /** The last healthcheck output or exit code, when it is at fault. */
-  detail: string;
-}
-
-/** One line of history.jsonl. */
-export interface HistoryEntry {
-  /** When the outcome was reached (ISO time). */
-  time: string;
-  /** The stack name. */
-  stack: string;
-  /** The commit deployed (or tried). */
-  commit: string;
-  /** The version: the stack folder's tree hash. */
-  tree: string;
-  /** The deploy method used: `blind`, `simple`, `canary`. */
-  method: string;
-  /** The outcome. */
-  result: Result;
-  /** How long the deploy took. */
-  duration_ms: number;
-  /** One line for humans. */
-  message: string;
-  /** The services and their states. */
-  services: ServiceState[];
-  /** The live compose project name, when it is not the stack name (canary). */
-  project?: string;
-  /** The tail of a script's output, for `script_error`. */
-  output?: string;
-}
-
-const EntrySchema = z.object({
-  time: z.string(),
-  stack: z.string(),
-  commit: z.string(),
-  tree: z.string(),
-  method: z.string(),
-  result: z.enum(RESULTS),
-  duration_ms: z.number(),
-  message: z.string(),
-  services: z.array(z.object({ service: z.string(), state: z.string(), detail: z.string() })),
-  project: z.string().optional(),
-  output: z.string().optional(),
-});
+import { type HistoryEntry, parseHistoryEntry, SAID_BAD } from "../outcome.ts";
 
 /**
  * Appends `entry` as one line. The file is opened for append and the line
@@ -134,8 +71,7 @@ export function parseHistoryLine(line: string): HistoryEntry | undefined {
   } catch {
     return undefined;
   }
-  const parsed = EntrySchema.safeParse(data);
-  return parsed.success ? parsed.data : undefined;
+  return parseHistoryEntry(data);
 }
 
 /**
@@ -185,12 +121,9 @@ export function lastByStack(entries: readonly HistoryEntry[]): Map<string, Histo
   return last;
 }
 
-// Results after which a skip of the same tree tells the operator nothing new.
-const SAID_BAD = new Set<Result>(["skipped_bad", "rolled_back", "failed"]);
-
 /**
  * Whether `next` should be written, given the stack's `last` entry: a bad
- * version skipped run after run is written once (SPEC 8). A skip is not new
+ * version skipped run after run is written once (docs/how-it-works.md#the-history-line). A skip is not new
  * when the last entry of the stack is about the same tree and already said it
  * failed (the `rolled_back` or `failed` that marked it, or an earlier skip).
  */

@@ -1,5 +1,5 @@
 /**
- * The run lock, `base_dir/autostack.lock` (SPEC 2): one run at a time. The file
+ * The run lock, `base_dir/autostack.lock` (docs/how-it-works.md#state): one run at a time. The file
  * is created with O_EXCL and holds `{pid, hostname, started}`; a lock whose
  * process is gone (kill -9, reboot) is taken over with a warning, so a killed
  * run never blocks cron for good.

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { composeArgs } from "../docker/compose.ts";
+import { composeArgs } from "../docker/mod.ts";
 import type { Runner } from "../process.ts";
 import { isRecord } from "../yaml_doc.ts";
 import type { ServiceInfo, StackModel } from "./_model.ts";

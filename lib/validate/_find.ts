@@ -2,11 +2,12 @@
  * Private to `validate.ts`: which folders of a stacks checkout are stacks. The
  * checkout is a plain folder (no git needed), listed once by {@link listCheckout};
  * {@link findStackFolders} then decides purely from that listing, with the
- * rules of SPEC 1: compose file names, normalised names, clashes refused.
+ * rules of docs/how-it-works.md#discovery: compose file names, normalised names, clashes refused.
  * @module
  */
 import { join, posix } from "node:path";
-import { COMPOSE_FILES, normalizeName } from "../repo/discover.ts";
+import { COMPOSE_FILES } from "../repo/mod.ts";
+import { normalizeName } from "../names.ts";
 import type { Finding, Place } from "./_model.ts";
 
 /** A stack folder found in the checkout. */
@@ -19,7 +20,7 @@ export interface StackFolder {
   composeFile: string;
 }
 
-/** Deploy settings file names (SPEC 4). */
+/** Deploy settings file names (docs/stack-settings.md). */
 const DEPLOY_FILES = ["deploy.yaml", "deploy.yml"];
 
 /**

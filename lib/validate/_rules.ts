@@ -1,11 +1,11 @@
 /**
- * Private to `validate.ts`: the rules for stacks (SPEC 10) and the canary
- * limits (SPEC 5), decided purely from a stack's compose model, its method and
+ * Private to `validate.ts`: the rules for stacks (docs/validate.md#what-is-checked) and the canary
+ * limits (docs/canary.md#what-a-stack-needs), decided purely from a stack's compose model, its method and
  * the files the checkout ships; plus the reading of `pre_deploy` commands.
  * @module
  */
 import { posix, relative } from "node:path";
-import type { Method } from "../config/settings.ts";
+import type { Method } from "../config/mod.ts";
 import type { Finding, Locate, Place, ServiceInfo, StackModel } from "./_model.ts";
 import { mountTarget } from "./_yaml.ts";
 

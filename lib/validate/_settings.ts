@@ -1,6 +1,6 @@
 /**
  * Private to `validate.ts`: a stack's deploy settings as findings. The settings
- * themselves are read by `settings.ts` (SPEC 4), exactly as a deploy reads them;
+ * themselves are read by `settings.ts` (docs/stack-settings.md), exactly as a deploy reads them;
  * this adds what only a checkout can tell: whether the `pre_deploy` /
  * `post_deploy` scripts and the `compose_files` it names are there.
  * @module
@@ -11,10 +11,10 @@ import {
   type DeploySettings,
   loadSettings,
   type Method,
+  scanDeployBlock,
   type SettingsProblem,
-} from "../config/settings.ts";
+} from "../config/mod.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
-import { scanDeployBlock } from "../config/_deploy_block.ts";
 import { isRecord, readYaml } from "../yaml_doc.ts";
 import type { Finding, Place } from "./_model.ts";
 import { scriptPath } from "./_rules.ts";

@@ -1,18 +1,18 @@
 /**
- * `autostack validate` (SPEC 10): lints a stacks checkout in its own CI, before
+ * `autostack validate` (docs/validate.md#what-is-checked): lints a stacks checkout in its own CI, before
  * anything reaches a host. It finds the stacks on the file system (no git
  * needed), reads their settings as a deploy would, asks `docker compose config`
  * whether each project is valid (falling back to the raw YAML when compose is
  * not installed), and checks the rules for stacks on compose's normalised model.
  * @module
  */
+import { pool } from "../pool.ts";
 import { basename, join, posix, resolve } from "node:path";
 import type { ValidateCommand } from "../cli.ts";
-import { loadConfig } from "../config/config.ts";
+import { type DeploySettings, loadConfig } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import type { Runner } from "../process.ts";
-import type { DeploySettings } from "../config/settings.ts";
 import type { Finding, Locate, Place, StackModel } from "./_model.ts";
 import { findStackFolders, listCheckout, type StackFolder } from "./_find.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
@@ -86,7 +86,7 @@ export async function validateCheckout(opts: ValidateOptions): Promise<ValidateR
     defaultsPlace: place("defaults"),
     compose,
   };
-  const perStack = await mapPool(found.stacks, opts.jobs ?? 4, (stack) => checkStack(stack, ctx));
+  const perStack = await pool(found.stacks, opts.jobs ?? 4, (stack) => checkStack(stack, ctx));
   findings.push(...perStack.flat());
   return { root: opts.root, stacks: found.stacks, findings: sortFindings(findings) };
 }
@@ -218,20 +218,6 @@ function sortFindings(findings: Finding[]): Finding[] {
     (a.f.line ?? 0) - (b.f.line ?? 0) ||
     a.i - b.i
   ).map(({ f }) => f);
-}
-
-/** Maps `items` through `fn` with at most `limit` calls in flight, keeping the order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 /** `autostack validate`: the checkout at PATH, with the config only when `--config` is given. */

@@ -6,8 +6,8 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { HistoryEntry } from "../state/history.ts";
-import type { StackStatus } from "../commands/status.ts";
+import type { StackStatus } from "../commands/mod.ts";
+import type { HistoryEntry } from "../outcome.ts";
 
 /** How a run of the watch loop ended. */
 export type RunResult = "ok" | "failed" | "error" | "locked";

@@ -5,11 +5,41 @@
  * tested with plain `Request`s; {@link startServer} puts it on `Deno.serve`.
  * @module
  */
+import { parseListen } from "../listen.ts";
 import { AutostackError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics, RunResult } from "./metrics.ts";
 import { handlePush, NO_SECRET } from "./webhook.ts";
-import type { WatchStatus } from "./watch.ts";
+
+/** How the last run of the loop went, for `GET /healthz`. */
+export interface LastRun {
+  /** When it ended (ISO time). */
+  time: string;
+  /** `ok`, `failed` (a stack failed), `error` (the run itself failed), `locked`. */
+  result: RunResult;
+  /** The exit code `run` would have had, when it got that far. */
+  code: number | null;
+  /** How long it took. */
+  duration_ms: number;
+  /** What started it: `start`, `interval`, `push to refs/heads/main`. */
+  reason: string;
+  /** The error, for `error` and `locked`. */
+  error?: string;
+}
+
+/** The state `GET /healthz` reports. */
+export interface WatchStatus {
+  /** `false` once the loop has ended (stopping). */
+  alive: boolean;
+  /** A run is in progress. */
+  running: boolean;
+  /** Runs finished since the start. */
+  runs: number;
+  /** When the watch started. */
+  started: string;
+  /** The last run, once there was one. */
+  last_run: LastRun | null;
+}
 
 /** What the server serves and whom it tells about pushes. */
 export interface ServerOptions {
@@ -35,16 +65,6 @@ export interface WatchServer {
   addr: Deno.NetAddr;
   /** Stops taking requests and waits for the ones in flight. */
   shutdown(): Promise<void>;
-}
-
-/** Splits `listen` into host and port; `:9000` is every interface. `undefined` when invalid. */
-export function parseListen(listen: string): { hostname: string; port: number } | undefined {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(listen);
-  if (!match) return undefined;
-  const port = Number(match[2]);
-  if (port > 65_535) return undefined;
-  const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
-  return { hostname: host === "" ? "0.0.0.0" : host, port };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

@@ -1,5 +1,5 @@
 /**
- * `autostack watch` (SPEC 9): run, sleep `interval` (plus a little jitter),
+ * `autostack watch` (docs/watch-and-webhooks.md): run, sleep `interval` (plus a little jitter),
  * run again — forever, through any error — while push webhooks ask for a run
  * at once. The {@link Scheduler} owns the timing: never two runs at once, and
  * any number of triggers during a run lead to exactly one more. Stopping is an
@@ -7,14 +7,15 @@
  * loop returns 0.
  * @module
  */
-import type { Config } from "../config/config.ts";
+import { abortableSleep } from "../sleep.ts";
+import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { formatDuration } from "../duration.ts";
 import { AutostackError, errorMessage, LockedError } from "../errors.ts";
-import type { HistoryEntry } from "../state/history.ts";
 import { Metrics, type RunResult } from "./metrics.ts";
-import { gatherStatus } from "../commands/status.ts";
-import { startServer } from "./server.ts";
+import { gatherStatus } from "../commands/mod.ts";
+import { startServer, type WatchStatus } from "./server.ts";
+import type { HistoryEntry } from "../outcome.ts";
 
 /** Time, as the scheduler sees it; tests pass a fake. */
 export interface Clock {
@@ -27,17 +28,7 @@ export interface Clock {
 /** The real clock, on `setTimeout`. */
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done);
-    }),
+  sleep: abortableSleep,
 };
 
 /**
@@ -116,36 +107,6 @@ export class Scheduler {
       reason = this.#pending ?? "interval";
     }
   }
-}
-
-/** How the last run of the loop went, for `GET /healthz`. */
-export interface LastRun {
-  /** When it ended (ISO time). */
-  time: string;
-  /** `ok`, `failed` (a stack failed), `error` (the run itself failed), `locked`. */
-  result: RunResult;
-  /** The exit code `run` would have had, when it got that far. */
-  code: number | null;
-  /** How long it took. */
-  duration_ms: number;
-  /** What started it: `start`, `interval`, `push to refs/heads/main`. */
-  reason: string;
-  /** The error, for `error` and `locked`. */
-  error?: string;
-}
-
-/** The state `GET /healthz` reports. */
-export interface WatchStatus {
-  /** `false` once the loop has ended (stopping). */
-  alive: boolean;
-  /** A run is in progress. */
-  running: boolean;
-  /** Runs finished since the start. */
-  runs: number;
-  /** When the watch started. */
-  started: string;
-  /** The last run, once there was one. */
-  last_run: LastRun | null;
 }
 
 /** One run as `watch` needs it: the run's exit code and the history entries it wrote. */

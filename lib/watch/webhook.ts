@@ -1,5 +1,5 @@
 /**
- * Push webhooks for `watch` (SPEC 9): `POST /hooks/git` from GitHub, Gitea,
+ * Push webhooks for `watch` (docs/watch-and-webhooks.md): `POST /hooks/git` from GitHub, Gitea,
  * Forgejo and Gogs (HMAC-SHA256 of the body with `webhook_secret`) or GitLab
  * (`X-Gitlab-Token` equal to it). The checks are pure functions over bytes and
  * headers; {@link handlePush} turns one request into a status, a reply and

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { ContainerInfo } from "../../lib/docker/compose.ts";
-import { formatStatus, healthWords } from "../../lib/commands/status.ts";
+import type { ContainerInfo } from "../../lib/docker/mod.ts";
+import { formatStatus, healthWords } from "../../lib/commands/mod.ts";
 
 const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
   id: "x",
@@ -50,7 +50,7 @@ Deno.test("formatStatus() aligns one line per stack with its live project and ma
 });
 
 Deno.test("waitingWords() names the services not healthy yet and the time left", async () => {
-  const { waitingWords } = await import("../../lib/deploy/progress.ts");
+  const { waitingWords } = await import("../../lib/deploy/mod.ts");
   assert.equal(
     waitingWords(
       { status: "waiting", faults: [{ service: "web", state: "starting", detail: "" }] },

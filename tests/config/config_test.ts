@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Config, configPath, loadConfig, parseConfig } from "../../lib/config/config.ts";
+import { type Config, configPath, loadConfig, parseConfig } from "../../lib/config/mod.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 const FILE = "/etc/autostack/autostack.yaml";

@@ -8,7 +8,7 @@ import {
   parseSettings,
   SETTINGS_DEFAULTS,
   type SettingsResult,
-} from "../../lib/config/settings.ts";
+} from "../../lib/config/mod.ts";
 
 const COMPOSE = "stacks/web/compose.yaml";
 const DEPLOY = "stacks/web/deploy.yaml";

@@ -1,62 +1,347 @@
+/**
+ * Unit tests of carrying out a plan with a fake docker and git (real files in
+ * a temp base_dir): which stacks are acted on, which outcomes come back, and
+ * which lines `history.jsonl` gets.
+ * @module
+ */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { pool } from "../../lib/deploy/execute.ts";
-import { formatHistory } from "../../lib/commands/history.ts";
-import { reportOutcomes } from "../../lib/commands/outcome_report.ts";
-import type { HistoryEntry } from "../../lib/state/history.ts";
-import { formatTable } from "../../lib/table.ts";
+import { join } from "node:path";
+import {
+  type DeployContext,
+  type DeployItem,
+  executePlan,
+  type NoneItem,
+  type PlanItem,
+  type RemoveItem,
+  type SkipBadItem,
+} from "../../lib/deploy/mod.ts";
+import { SETTINGS_DEFAULTS } from "../../lib/config/mod.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
+import type { Runner, RunOptions, RunResult } from "../../lib/process.ts";
+import {
+  appendHistory,
+  fileStamp,
+  readVersion,
+  statePaths,
+  writeVersion,
+} from "../../lib/state/mod.ts";
+import { testContext, testDeps } from "../_deps.ts";
 
-Deno.test("pool() runs at most `jobs` tasks at once and keeps the order", async () => {
-  let active = 0, peak = 0;
-  const results = await pool([5, 1, 3, 2, 4], 2, async (n) => {
-    peak = Math.max(peak, ++active);
-    await new Promise((r) => setTimeout(r, n * 3));
-    active--;
-    return n * 10;
+const HEAD = { commit: "c0ffee02", tree: "aaaa0000" };
+const NOW = new Date("2026-03-01T12:00:00.000Z");
+const TREES: Record<string, string> = {
+  api: "a1a1a1a1",
+  bad: "b2b2b2b2",
+  old: "01d01d01",
+  same: "5a5a5a5a",
+  web: "3e3e3e3e",
+  a: "aaaa1111",
+  b: "bbbb2222",
+  c: "cccc3333",
+};
+const OLD = { commit: "c0ffee01", tree: TREES.old!, pending: false };
+const MARK = {
+  tree: TREES.bad!,
+  commit: "c0ffee01",
+  marked_at: "2026-02-28T09:00:00.000Z",
+  reason: "not healthy: app: unhealthy",
+};
+const BAD_WHY = `version marked bad ${MARK.marked_at}: ${MARK.reason}`;
+
+/** The project a compose or `docker ps` call is about. */
+function projectOf(cmd: readonly string[]): string | undefined {
+  const p = cmd.indexOf("-p");
+  if (p >= 0) return cmd[p + 1];
+  return cmd.find((a) => a.startsWith("label=com.docker.compose.project="))?.split("=")[2];
+}
+
+/** What a compose or docker call is: `up`, `down`… for compose; `ps`, `inspect` for docker. */
+function verbOf(cmd: readonly string[]): string | undefined {
+  if (cmd[1] !== "compose") return cmd[1];
+  return cmd.find((a) => ["up", "config", "ps", "stop", "start", "down"].includes(a));
+}
+
+/**
+ * A docker whose projects in `up` have one healthy `app` container: `up` adds
+ * a project, `down` removes it; and a git that lists `compose.yaml` for every
+ * tree of {@link TREES}.
+ */
+function fakeWorld(up: Set<string>) {
+  return (cmd: readonly string[], _options: RunOptions): Partial<RunResult> => {
+    if (cmd[0] === "git") {
+      const tree = cmd.at(-1)!;
+      if (Object.values(TREES).includes(tree)) return { stdout: "compose.yaml\0" };
+      return { code: 128, stderr: `fatal: not a tree object: ${tree}` };
+    }
+    const project = projectOf(cmd) ?? "";
+    switch (verbOf(cmd)) {
+      case "up":
+        up.add(project);
+        return {};
+      case "down":
+        up.delete(project);
+        return {};
+      case "config":
+        return { stdout: "app\n" };
+      case "ps": {
+        if (!up.has(project)) return { stdout: "" };
+        const line = [project, "running", "app", "Up 1 second (healthy)", `${project}1`];
+        return { stdout: [...line, `${project}-app-1`, "False"].join("\t") };
+      }
+      default:
+        return {};
+    }
+  };
+}
+
+/** A base_dir with a clone holding `names` (one compose file each). */
+async function withBase(
+  names: string[],
+  test: (base: string) => Promise<void>,
+): Promise<void> {
+  const base = await Deno.makeTempDir({ prefix: "autostack-execute-" });
+  try {
+    const paths = statePaths(base);
+    for (const name of names) {
+      await Deno.mkdir(join(paths.repo, name), { recursive: true });
+      await Deno.writeTextFile(join(paths.repo, name, "compose.yaml"), `# ${name}\n`);
+    }
+    await test(base);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+}
+
+function contextOf(base: string, runner: Runner, jobs = 1): DeployContext {
+  const ctx = testContext(base, HEAD, testDeps({ runner, cwd: base, now: () => NOW }));
+  return { ...ctx, config: { ...ctx.config, jobs } };
+}
+
+function stackOf(name: string) {
+  return { name, path: name, composeFile: "compose.yaml", tree: TREES[name]! };
+}
+
+function deployItem(name: string): DeployItem {
+  return {
+    name,
+    status: "new",
+    action: "deploy",
+    why: "not deployed yet",
+    stack: stackOf(name),
+    settings: SETTINGS_DEFAULTS,
+  };
+}
+
+function skipItem(): SkipBadItem {
+  return {
+    name: "bad",
+    status: "bad",
+    action: "skip_bad",
+    why: BAD_WHY,
+    stack: stackOf("bad"),
+    settings: SETTINGS_DEFAULTS,
+    bad: MARK,
+    restart: false,
+    deployed: { commit: "c0ffee00", tree: "b0b0b0b0", pending: false },
+  };
+}
+
+const REMOVE_OLD: RemoveItem = {
+  name: "old",
+  status: "removed",
+  action: "remove",
+  why: "left the repo",
+  deployed: OLD,
+};
+
+const NONE_SAME: NoneItem = {
+  name: "same",
+  status: "unchanged",
+  action: "none",
+  why: "",
+  stack: stackOf("same"),
+  settings: SETTINGS_DEFAULTS,
+  deployed: { commit: "c0ffee01", tree: TREES.same!, pending: false },
+};
+
+async function historyLines(base: string): Promise<HistoryEntry[]> {
+  const text = await Deno.readTextFile(join(base, "history.jsonl")).catch(() => "");
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+function entry(over: Partial<HistoryEntry>): HistoryEntry {
+  return {
+    time: NOW.toISOString(),
+    stack: "x",
+    commit: HEAD.commit,
+    tree: "",
+    method: "simple",
+    result: "deployed",
+    duration_ms: 0,
+    message: "",
+    services: [],
+    project: over.stack ?? "x",
+    ...over,
+  };
+}
+
+Deno.test("executePlan() deploys, skips, removes, leaves none items alone, and writes one history line per acted stack", async () => {
+  await withBase(["api", "bad", "same"], async (base) => {
+    const paths = statePaths(base);
+    // `old` left the repo: its folder holds its files and one a container wrote.
+    await Deno.mkdir(join(paths.running("old"), "logs"), { recursive: true });
+    await Deno.writeTextFile(join(paths.running("old"), "compose.yaml"), "# old\n");
+    await Deno.writeTextFile(join(paths.running("old"), "logs", "app.log"), "hello\n");
+    await writeVersion(paths.running("old"), OLD);
+    const up = new Set(["old", "same"]);
+    const runner = fakeRunner(fakeWorld(up));
+    const ctx = contextOf(base, runner);
+    const plan: PlanItem[] = [deployItem("api"), skipItem(), REMOVE_OLD, NONE_SAME];
+
+    const entries = await executePlan(ctx, plan);
+
+    assert.deepEqual(entries, [
+      entry({ stack: "api", tree: TREES.api, message: "healthy" }),
+      entry({ stack: "bad", tree: TREES.bad, result: "skipped_bad", message: BAD_WHY }),
+      entry({
+        stack: "old",
+        commit: OLD.commit,
+        tree: OLD.tree,
+        method: "",
+        result: "removed",
+        message: "taken down: left the repo; 1 file(s) not from the repo moved to orphans",
+      }),
+    ]);
+    assert.deepEqual(await historyLines(base), entries);
+
+    // The none item was not acted on: no docker or git call is about it.
+    assert.ok(!runner.calls.some((c) => projectOf(c.cmd) === "same"));
+    assert.ok(!runner.calls.some((c) => c.cmd.includes(TREES.same!)));
+    assert.ok(up.has("same"));
+    // The skipped stack was not touched either.
+    assert.ok(!runner.calls.some((c) => projectOf(c.cmd) === "bad"));
+
+    // api is up from its running folder, marked final and saved as good.
+    assert.ok(up.has("api"));
+    assert.deepEqual(await readVersion(paths.running("api")), {
+      commit: HEAD.commit,
+      tree: TREES.api,
+      pending: false,
+    });
+    assert.equal(await Deno.readTextFile(join(paths.good("api"), "compose.yaml")), "# api\n");
+
+    // old is down, its folder gone, the container's file kept aside.
+    assert.ok(!up.has("old"));
+    const downs = runner.calls.filter((c) => verbOf(c.cmd) === "down").map((c) => projectOf(c.cmd));
+    assert.deepEqual(downs, ["old"]);
+    await assert.rejects(Deno.stat(paths.running("old")), Deno.errors.NotFound);
+    const orphan = join(paths.orphans("old"), fileStamp(NOW), "logs", "app.log");
+    assert.equal(await Deno.readTextFile(orphan), "hello\n");
   });
-  assert.deepEqual(results, [50, 10, 30, 20, 40]);
-  assert.equal(peak, 2);
 });
 
-const entry = (over: Partial<HistoryEntry>): HistoryEntry => ({
-  time: "2026-11-28T06:00:00.000Z",
-  stack: "web",
-  commit: "abcdef1234",
-  tree: "t",
-  method: "simple",
-  result: "deployed",
-  duration_ms: 1500,
-  message: "healthy",
-  services: [],
-  ...over,
+Deno.test("executePlan() with only none items runs nothing and writes no history", async () => {
+  await withBase(["same"], async (base) => {
+    const runner = fakeRunner(fakeWorld(new Set(["same"])));
+    assert.deepEqual(await executePlan(contextOf(base, runner), [NONE_SAME]), []);
+    assert.deepEqual(runner.calls, []);
+    await assert.rejects(Deno.stat(join(base, "history.jsonl")), Deno.errors.NotFound);
+  });
 });
 
-Deno.test("reportOutcomes() prints nothing when nothing happened", () => {
-  const out: string[] = [], err: string[] = [];
-  reportOutcomes([], false, "c", { out: (l) => out.push(l), err: (l) => err.push(l) });
-  assert.deepEqual([out, err], [[], []]);
+Deno.test("executePlan() writes a skipped bad version once, however many runs skip it", async () => {
+  await withBase(["bad"], async (base) => {
+    const runner = fakeRunner(fakeWorld(new Set()));
+    const first = await executePlan(contextOf(base, runner), [skipItem()]);
+    assert.deepEqual(first.map((e) => [e.stack, e.result, e.tree]), [
+      ["bad", "skipped_bad", TREES.bad],
+    ]);
+    const second = await executePlan(contextOf(base, runner), [skipItem()]);
+    const third = await executePlan(contextOf(base, runner), [skipItem()]);
+    assert.deepEqual(second, []);
+    assert.deepEqual(third, []);
+    assert.deepEqual(await historyLines(base), first);
+  });
 });
 
-Deno.test("reportOutcomes() prints one line per outcome and one stderr line per failure", () => {
-  const out: string[] = [], err: string[] = [];
-  reportOutcomes(
-    [entry({}), entry({ stack: "db", result: "rolled_back", message: "db: unhealthy" })],
-    false,
-    "c",
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  assert.equal(out.length, 2);
-  assert.match(out[0]!, /^web\s+deployed\s+abcdef1\s+1\.5s\s+healthy$/);
-  assert.deepEqual(err, ['autostack: stack "db": rolled_back: db: unhealthy']);
+Deno.test("executePlan() does not write a skip right after the failure that marked the same tree, but does after another tree's", async () => {
+  await withBase(["bad"], async (base) => {
+    const history = join(base, "history.jsonl");
+    const rolledBack = entry({
+      stack: "bad",
+      tree: TREES.bad,
+      result: "rolled_back",
+      message: "not healthy: app: unhealthy; version marked bad; back on c0ffee0",
+    });
+    await appendHistory(history, rolledBack);
+    const runner = fakeRunner(fakeWorld(new Set()));
+    assert.deepEqual(await executePlan(contextOf(base, runner), [skipItem()]), []);
+    assert.deepEqual(await historyLines(base), [rolledBack]);
+
+    // The last word on the stack is now about another version: the skip is news.
+    const other = entry({ stack: "bad", tree: "b0b0b0b0", result: "failed", message: "x" });
+    await appendHistory(history, other);
+    const written = await executePlan(contextOf(base, runner), [skipItem()]);
+    assert.deepEqual(written.map((e) => [e.result, e.tree]), [["skipped_bad", TREES.bad]]);
+    assert.deepEqual(await historyLines(base), [rolledBack, other, ...written]);
+  });
 });
 
-Deno.test("formatHistory() shows the newest entries as aligned lines", () => {
-  const lines = formatHistory([entry({ result: "failed", message: "boom" })]);
-  assert.match(lines[1]!, /^2026-11-28 06:00:00\s+web\s+failed\s+abcdef1\s+simple\s+1\.5s\s+boom$/);
+Deno.test("executePlan() with jobs > 1 deploys at once yet returns the entries in plan order", async () => {
+  for (const jobs of [1, 3]) {
+    await withBase(["a", "b", "c"], async (base) => {
+      const fake = fakeRunner(fakeWorld(new Set()));
+      // `a`, first in the plan, is the slowest to come up.
+      const runner: Runner = {
+        async run(cmd, options) {
+          if (verbOf(cmd) === "up" && projectOf(cmd) === "a") {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return await fake.run(cmd, options);
+        },
+      };
+      const plan = [deployItem("a"), deployItem("b"), deployItem("c")];
+      const entries = await executePlan(contextOf(base, runner, jobs), plan);
+      assert.deepEqual(entries.map((e) => [e.stack, e.result]), [
+        ["a", "deployed"],
+        ["b", "deployed"],
+        ["c", "deployed"],
+      ]);
+      // The file is in the order the outcomes were reached: one at a time, the
+      // plan's; with 3 jobs `b` and `c` went past the slow `a`, which came last.
+      const order = (await historyLines(base)).map((e) => e.stack);
+      assert.deepEqual([...order].sort(), ["a", "b", "c"]);
+      if (jobs === 1) assert.deepEqual(order, ["a", "b", "c"]);
+      else assert.equal(order.at(-1), "a", `jobs ${jobs}: ${order}`);
+    });
+  }
 });
 
-Deno.test("formatTable() pads columns to the widest cell", () => {
-  assert.deepEqual(formatTable([["a", "bb", "c"], ["ccc", "d", "e"]]), [
-    "a    bb  c",
-    "ccc  d   e",
-  ]);
+Deno.test("executePlan() turns a deploy whose docker calls throw into a failed outcome, and goes on with the others", async () => {
+  await withBase(["api", "web"], async (base) => {
+    const fake = fakeRunner(fakeWorld(new Set()));
+    const runner: Runner = {
+      run(cmd, options) {
+        if (cmd[0] === "docker" && projectOf(cmd) === "api") {
+          return Promise.reject(new Error("Failed to spawn 'docker': No such file or directory"));
+        }
+        return fake.run(cmd, options);
+      },
+    };
+    const entries = await executePlan(contextOf(base, runner), [
+      deployItem("api"),
+      deployItem("web"),
+    ]);
+    assert.deepEqual(entries, [
+      entry({
+        stack: "api",
+        tree: TREES.api,
+        result: "failed",
+        message: "Failed to spawn 'docker': No such file or directory",
+      }),
+      entry({ stack: "web", tree: TREES.web, message: "healthy" }),
+    ]);
+    assert.deepEqual(await historyLines(base), entries);
+  });
 });

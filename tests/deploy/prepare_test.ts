@@ -3,14 +3,15 @@
  * what it asks git for, and that what it skips does not change the plan.
  * @module
  */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseConfig } from "../../lib/config/config.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
 import type { Deps } from "../../lib/deps.ts";
-import { daxRunner, fakeRunner, type RunOptions } from "../../lib/process.ts";
-import { prepareRun } from "../../lib/deploy/prepare.ts";
+import { daxRunner, type RunOptions } from "../../lib/process.ts";
+import { prepareRun } from "../../lib/deploy/mod.ts";
 import { testDeps } from "../_deps.ts";
-import { writeVersion } from "../../lib/state/state.ts";
+import { writeVersion } from "../../lib/state/mod.ts";
 import { StacksRepo } from "../e2e/_harness.ts";
 
 /** A repo with two stacks, `web` deployed at its first version, and deps whose docker sees `web` running. */
@@ -71,5 +72,20 @@ Deno.test("prepareRun() lists a changed stack's files only when asked (for --dry
       ["db", "new", "blind"],
       ["web", "changed", "simple"],
     ]);
+  });
+});
+
+Deno.test("prepareRun() asks podman, not docker, for the containers when compose is /usr/bin/podman compose", async () => {
+  await scene(async (repo, base, deps) => {
+    await repo.commit({});
+    const config = parseConfig(
+      `repo: ${repo.url}\nbase_dir: ${base}\ncompose: [/usr/bin/podman, compose]\n`,
+      "/c.yaml",
+      {},
+      { hostname: "h" },
+    );
+    await prepareRun(config, deps, { force: false, only: [], changedFiles: false });
+    const engines = deps.calls.filter((c) => c[0] !== "git").map((c) => `${c[0]} ${c[1]}`);
+    assert.deepEqual(engines, ["podman ps"]);
   });
 });

@@ -1,7 +1,7 @@
+import { memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { memoryLogger } from "../../lib/log.ts";
-import { runScript, type ScriptRun } from "../../lib/deploy/scripts.ts";
+import { runScript, type ScriptRun } from "../../lib/deploy/mod.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "autostack_scripts_" });

@@ -3,14 +3,13 @@
  * files in a temp base_dir): which calls a redeploy makes, and in what order.
  * @module
  */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deployStack, stopsBeforeDown } from "../../lib/deploy/simple.ts";
-import type { PlanItem } from "../../lib/deploy/plan.ts";
-import { fakeRunner } from "../../lib/process.ts";
-import { SETTINGS_DEFAULTS } from "../../lib/config/settings.ts";
-import { statePaths, writeVersion } from "../../lib/state/state.ts";
-import { testDeps, testEngine } from "../_deps.ts";
+import { type DeployItem, deploySimple, stopsBeforeDown } from "../../lib/deploy/mod.ts";
+import { SETTINGS_DEFAULTS } from "../../lib/config/mod.ts";
+import { statePaths, writeVersion } from "../../lib/state/mod.ts";
+import { testContext, testDeps } from "../_deps.ts";
 
 Deno.test("stopsBeforeDown() stops the old version first only when a pre_deploy runs in between", () => {
   assert.equal(stopsBeforeDown({}), false);
@@ -34,12 +33,12 @@ async function redeploy(settings: Partial<typeof SETTINGS_DEFAULTS> & { pre_depl
       if (cmd[1] === "ps") return { stdout: RUNNING };
       return {};
     });
-    const engine = testEngine(
+    const ctx = testContext(
       base,
       { commit: "c2", tree: "root" },
       testDeps({ runner, cwd: base }),
     );
-    const item: PlanItem = {
+    const item: DeployItem = {
       name: "web",
       status: "changed",
       action: "deploy",
@@ -48,7 +47,7 @@ async function redeploy(settings: Partial<typeof SETTINGS_DEFAULTS> & { pre_depl
       settings: { ...SETTINGS_DEFAULTS, ...settings },
       deployed: { commit: "c1", tree: "t1", pending: false },
     };
-    const outcome = await deployStack(engine, item);
+    const outcome = await deploySimple(ctx, item, "simple");
     // The verb of each docker call: `ps`, `stop`, `down`, `config`, `up`…
     const verbs = runner.calls.filter((c) => c.cmd[0] === "docker").map((c) =>
       c.cmd[1] === "compose" ? c.cmd.find((a) => VERBS.includes(a)) : c.cmd[1]
@@ -61,7 +60,7 @@ async function redeploy(settings: Partial<typeof SETTINGS_DEFAULTS> & { pre_depl
 
 const VERBS = ["ps", "stop", "start", "down", "config", "up"];
 
-Deno.test("deployStack() takes the old version down without a separate stop when no pre_deploy runs", async () => {
+Deno.test("deploySimple() takes the old version down without a separate stop when no pre_deploy runs", async () => {
   const { outcome, verbs } = await redeploy({});
   assert.equal(outcome.result, "deployed", outcome.message);
   // One docker ps for the old version, down, up, then config --services (not beside `up`,
@@ -69,7 +68,7 @@ Deno.test("deployStack() takes the old version down without a separate stop when
   assert.deepEqual(verbs, ["ps", "down", "up", "config", "ps"]);
 });
 
-Deno.test("deployStack() stops the old version before a pre_deploy, then takes it down", async () => {
+Deno.test("deploySimple() stops the old version before a pre_deploy, then takes it down", async () => {
   const { outcome, verbs } = await redeploy({ pre_deploy: "true" });
   assert.equal(outcome.result, "deployed", outcome.message);
   assert.deepEqual(verbs.slice(0, 3), ["ps", "stop", "down"]);

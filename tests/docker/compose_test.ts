@@ -3,22 +3,20 @@
  * parsing, and the thin wrapper's calls through a fake runner.
  * @module
  */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import {
   Compose,
   composeArgs,
   type ComposeTarget,
-  engineOf,
-  parseInspectHealth,
-  parsePs,
-} from "../../lib/docker/compose.ts";
-import {
   CONTAINER_FORMAT,
   containerListArgs,
+  engineOf,
   parseContainerList,
-} from "../../lib/docker/containers.ts";
+  parseInspectHealth,
+  parsePs,
+} from "../../lib/docker/mod.ts";
 import { ComposeError } from "../../lib/errors.ts";
-import { fakeRunner } from "../../lib/process.ts";
 
 const DOCKER = ["docker", "compose"];
 const WEB: ComposeTarget = {

@@ -2,10 +2,10 @@
  * Unit tests of the per-host project list (one `docker ps` per run).
  * @module
  */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../../lib/docker/containers.ts";
+import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../../lib/docker/mod.ts";
 import { ComposeError } from "../../lib/errors.ts";
-import { fakeRunner } from "../../lib/process.ts";
 
 Deno.test("parseProjectList() counts containers and running ones per project", () => {
   const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";

@@ -1,19 +1,22 @@
 /**
- * Unit tests of the health verdict (SPEC 5 "Healthy") and of the wait loop,
+ * Unit tests of the health verdict (docs/how-it-works.md#healthy) and of the wait loop,
  * with a fake clock, a fake sleep and a fake runner: nothing really waits.
  * @module
  */
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { Compose, type ComposeTarget, type ContainerInfo } from "../../lib/docker/compose.ts";
-import { ComposeError } from "../../lib/errors.ts";
 import {
   checkHealth,
+  Compose,
+  type ComposeTarget,
+  type ContainerInfo,
   describeFaults,
   evaluateHealth,
   type Verdict,
   waitHealthy,
-} from "../../lib/docker/health.ts";
-import { fakeRunner, type RunResult } from "../../lib/process.ts";
+} from "../../lib/docker/mod.ts";
+import { ComposeError } from "../../lib/errors.ts";
+import { type RunResult } from "../../lib/process.ts";
 
 function c(service: string, state: string, health = "", exitCode = 0): ContainerInfo {
   return { id: `id-${service}`, name: `p-${service}-1`, service, state, health, exitCode };
@@ -226,22 +229,9 @@ Deno.test("waitHealthy() quotes the last probe of a service still starting at th
   assert.equal(runner.calls.filter((call) => call.cmd[1] === "inspect").length, 3);
 });
 
-Deno.test("waitHealthy() takes the services it is given instead of asking compose config", async () => {
-  const { runner, deps, ticks } = setup(() => ({
-    stdout: [psLine("web", "running", "healthy"), psLine("worker", "running", "")].join("\n"),
-  }));
-  const v = await waitHealthy(deps, TARGET, 60_000, {
-    services: Promise.resolve(["web", "worker"]),
-  });
-  assert.deepEqual(v, { status: "healthy" });
-  // The first look is at once, and it is a docker ps, not a compose call.
-  assert.deepEqual(ticks, [["healthy", 0]]);
-  assert.deepEqual(runner.calls.map((c) => c.cmd.slice(0, 2)), [["docker", "ps"]]);
-});
-
-Deno.test("waitHealthy() waits for a service the given list has and ps does not", async () => {
+Deno.test("waitHealthy() waits for a service compose config has and ps does not", async () => {
   const { deps } = setup(() => ({ stdout: psLine("web", "running", "") }));
-  const v = await waitHealthy(deps, TARGET, 500, { services: Promise.resolve(["web", "worker"]) });
+  const v = await waitHealthy(deps, TARGET, 500);
   assert.deepEqual(v, {
     status: "failed",
     faults: [{ service: "worker", state: "missing", detail: "no container" }],

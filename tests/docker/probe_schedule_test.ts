@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { nextLookIn, parseProbeSchedules } from "../../lib/docker/probe_schedule.ts";
+import { nextLookIn, parseProbeSchedules } from "../../lib/docker/mod.ts";
 
 const T0 = Date.parse("2026-11-28T08:09:11.427Z");
 

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import YAML from "yaml";
-import type { ComposeTarget } from "../../lib/docker/compose.ts";
+import type { ComposeTarget } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
 
 /** The local test image (FROM scratch + static busybox); never pulled. */

@@ -7,12 +7,12 @@
  */
 import { join } from "node:path";
 import YAML from "yaml";
-import { type BadMark, readBad } from "../../lib/state/bad.ts";
-import { type ContainerInfo, parsePs } from "../../lib/docker/compose.ts";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
+import { type BadMark, parseHistoryLine, readBad } from "../../lib/state/mod.ts";
+import { type ContainerInfo, parsePs } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { COMPOSE, downProject, requireDocker, TEST_IMAGE } from "./_docker.ts";
 import { type CliResult, StacksRepo, Workspace } from "./_harness.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
 
 /** A unique stack (and so compose project) name: `e2e<random>` plus `tag`, lowercase. */
 export function stackName(tag = ""): string {

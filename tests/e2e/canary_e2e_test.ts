@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `method: canary` (SPEC 5) against real Docker: the new
+ * End-to-end tests of `method: canary` (docs/canary.md) against real Docker: the new
  * version starts beside the old one under the stack's second project name,
  * joins the shared alias once healthy, soaks, and replaces the old one; a
  * failure removes the new copy while the old one serves throughout.

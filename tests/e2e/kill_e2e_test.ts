@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of SPEC 2's promise that a run killed at any point (kill
+ * End-to-end tests of the promise of docs/how-it-works.md#crash-safety that a run killed at any point (kill
  * -9) leaves state from which the next run converges, and of the run lock.
  * The CLI kills itself with SIGKILL at a deploy step through the test hook
  * `AUTOSTACK_TEST_KILL_AT=STEP:STACK`.

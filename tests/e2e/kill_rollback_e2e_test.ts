@@ -1,7 +1,7 @@
 /**
  * End-to-end tests of runs killed (kill -9) on the way to a rollback: the
  * next run must still reach the health gate, go back to the good version and
- * mark the bad one (SPEC 2, SPEC 5 "Interrupted deploys").
+ * mark the bad one (docs/how-it-works.md#state, docs/how-it-works.md#crash-safety).
  * @module
  */
 import assert from "node:assert/strict";

@@ -7,10 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
+import { parseHistoryLine } from "../../lib/state/mod.ts";
 import { downProject, requireDocker, SKIP_DOCKER } from "./_docker.ts";
 import { git, StacksRepo, webCompose, Workspace } from "./_harness.ts";
 import { closedPort, Receiver, uniqueStack } from "./_receiver.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
 
 const ignore = SKIP_DOCKER;
 

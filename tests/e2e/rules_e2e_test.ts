@@ -1,7 +1,7 @@
 /**
  * End-to-end tests of the deploy rules of `autostack run` against real
  * Docker: the blind method, `mark_bad` off, one-shot services, and which
- * commits lift a bad mark (SPEC 5, 6).
+ * commits lift a bad mark (docs/how-it-works.md#deploy-steps, 6).
  * @module
  */
 import assert from "node:assert/strict";

@@ -2,7 +2,7 @@
  * End-to-end tests of what `autostack run` leaves alone and what it keeps
  * against real Docker: silence with nothing to do, stacks whose containers
  * vanished, orphan files, named volumes, and `jobs` running deploys side by
- * side (SPEC 2, 3, 5).
+ * side (docs/how-it-works.md#state, 3, 5).
  * @module
  */
 import assert from "node:assert/strict";
@@ -169,9 +169,13 @@ Deno.test({
       });
       assert.equal(spans.length, 2);
       for (const span of spans) assert.ok(span.ms >= 5_000, `a deploy took ${span.ms} ms`);
+      // Side by side, each one's 5 s wait for health falls mostly within the other's
+      // (one after the other, they would not overlap at all). No wall-clock bound:
+      // how long Docker takes on a loaded host is not what this proves.
       const [x, y] = spans;
-      assert.ok(x && y && x.start < y.end && y.start < x.end, JSON.stringify(spans));
-      assert.ok(r.ms < 9_500, `run took ${Math.round(r.ms)} ms`);
+      assert.ok(x && y);
+      const overlap = Math.min(x.end, y.end) - Math.max(x.start, y.start);
+      assert.ok(overlap >= 3_000, `the deploys overlapped ${overlap} ms: ${JSON.stringify(spans)}`);
     }),
 });
 

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `autostack validate` (SPEC 10): the CLI run as a
+ * End-to-end tests of `autostack validate` (docs/validate.md): the CLI run as a
  * subprocess on each stacks checkout under `tests/testdata/validate/`, with
  * the real `docker compose config`, against the checkout's `expected.txt`;
  * plus `--strict`, `--json`, and compose errors only compose can find.

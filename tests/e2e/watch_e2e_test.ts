@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type HistoryEntry, parseHistoryLine } from "../../lib/state/history.ts";
-import { hmacSha256Hex } from "../../lib/watch/webhook.ts";
+import { parseHistoryLine } from "../../lib/state/mod.ts";
+import { hmacSha256Hex } from "../../lib/watch/mod.ts";
 import { downProject, requireDocker, SKIP_DOCKER } from "./_docker.ts";
 import { type CliResult, git, spawnCli, StacksRepo, webCompose, Workspace } from "./_harness.ts";
 import { closedPort, uniqueStack, waitUntil } from "./_receiver.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
 
 const ignore = SKIP_DOCKER;
 const SECRET = "correct horse battery staple";

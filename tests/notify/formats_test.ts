@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { HistoryEntry } from "../../lib/state/history.ts";
 import {
   buildRequest,
   gotifyUrl,
@@ -7,7 +6,8 @@ import {
   makeEvent,
   messageOf,
   titleOf,
-} from "../../lib/notify/formats.ts";
+} from "../../lib/notify/mod.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
 
 function entry(extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return {

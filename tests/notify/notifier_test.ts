@@ -1,7 +1,6 @@
+import { fakeRunner, memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import type { NotifyTarget } from "../../lib/config/config.ts";
-import type { HistoryEntry, Result } from "../../lib/state/history.ts";
-import { memoryLogger } from "../../lib/log.ts";
+import type { NotifyTarget } from "../../lib/config/mod.ts";
 import {
   decideNotifications,
   Notifier,
@@ -9,8 +8,8 @@ import {
   scrubUrls,
   targetLabel,
   wantsResult,
-} from "../../lib/notify/notifier.ts";
-import { fakeRunner } from "../../lib/process.ts";
+} from "../../lib/notify/mod.ts";
+import type { HistoryEntry, Result } from "../../lib/outcome.ts";
 
 function entry(result: Result, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return {

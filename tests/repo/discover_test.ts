@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { discoverStacks, normalizeName, repoName } from "../../lib/repo/discover.ts";
-import type { TreeEntry } from "../../lib/repo/git.ts";
+import { discoverStacks, repoName, type TreeEntry } from "../../lib/repo/mod.ts";
+import { normalizeName } from "../../lib/names.ts";
 
 /** Builds a tree listing from paths: folders end in "/". */
 function listing(...paths: string[]): TreeEntry[] {

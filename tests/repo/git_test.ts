@@ -1,8 +1,9 @@
+import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GitError } from "../../lib/errors.ts";
-import { deployRefspec, parseLsTree, plainOriginUrl, Repo, syncRepo } from "../../lib/repo/git.ts";
-import { daxRunner, fakeRunner } from "../../lib/process.ts";
+import { deployRefspec, parseLsTree, plainOriginUrl, Repo, syncRepo } from "../../lib/repo/mod.ts";
+import { daxRunner } from "../../lib/process.ts";
 import { StacksRepo } from "../e2e/_harness.ts";
 
 async function withRepo(fn: (remote: StacksRepo, dir: string) => Promise<void>) {
@@ -164,7 +165,7 @@ Deno.test("Repo.git() quotes git's last lines without blank ones", async () => {
     stderr:
       "fatal: 'x' does not appear to be a git repository\n\nPlease make sure you have access\n",
   }));
-  const { Repo } = await import("../../lib/repo/git.ts");
+  const { Repo } = await import("../../lib/repo/mod.ts");
   const error = await new Repo(runner, "/nowhere").git(["fetch"]).catch((e) => e);
   assert.equal(
     error.message,
@@ -173,7 +174,7 @@ Deno.test("Repo.git() quotes git's last lines without blank ones", async () => {
 });
 
 Deno.test("Repo.git() never lets git prompt, keeping the operator's GIT_ASKPASS", async () => {
-  const { Repo } = await import("../../lib/repo/git.ts");
+  const { Repo } = await import("../../lib/repo/mod.ts");
   const runner = fakeRunner(() => ({}));
   await new Repo(runner, "/clone").git(["fetch"]);
   await new Repo(runner, "/clone", "/usr/local/bin/vault-askpass").git(["fetch"]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BadMark, clearBad, isBad, markBad, readBad } from "../../lib/state/bad.ts";
+import { type BadMark, clearBad, isBad, markBad, readBad } from "../../lib/state/mod.ts";
 import { AutostackError } from "../../lib/errors.ts";
 
 const MARK: BadMark = {
@@ -24,7 +24,7 @@ Deno.test("readBad() of a missing file has no marks", () =>
     assert.deepEqual(await readBad(join(dir, "bad.json")), {});
   }));
 
-Deno.test("markBad() writes the mark in SPEC 6 form and readBad() reads it back", () =>
+Deno.test("markBad() writes the mark in its documented form and readBad() reads it back", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "bad.json");
     await markBad(path, "web", MARK);

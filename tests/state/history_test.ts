@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   appendHistory,
-  type HistoryEntry,
   lastByStack,
   lastEntries,
   parseHistoryLine,
   readHistory,
   shouldRecord,
-} from "../../lib/state/history.ts";
+} from "../../lib/state/mod.ts";
+import type { HistoryEntry } from "../../lib/outcome.ts";
 
 function entry(stack: string, minute: number, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return {

@@ -1,8 +1,8 @@
+import { memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LockedError } from "../../lib/errors.ts";
-import { acquireLock, type LockOptions, processAlive } from "../../lib/state/lock.ts";
-import { memoryLogger } from "../../lib/log.ts";
+import { acquireLock, type LockOptions, processAlive } from "../../lib/state/mod.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 

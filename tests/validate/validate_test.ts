@@ -5,15 +5,20 @@
  * reported missing, so the raw-YAML fallback is what gets checked.
  * @module
  */
+import { fakeRunner, memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../lib/app.ts";
 import type { Deps } from "../../lib/deps.ts";
-import { memoryLogger } from "../../lib/log.ts";
-import { fakeRunner, type Runner } from "../../lib/process.ts";
-import { validateCheckout } from "../../lib/validate/validate.ts";
-import { exitCode, formatReport, reportJson, summaryLine } from "../../lib/validate/report.ts";
+import { type Runner } from "../../lib/process.ts";
+import {
+  exitCode,
+  formatReport,
+  reportJson,
+  summaryLine,
+  validateCheckout,
+} from "../../lib/validate/mod.ts";
 import { findStackFolders } from "../../lib/validate/_find.ts";
 import {
   checkCompose,
@@ -68,7 +73,7 @@ Deno.test("findStackFolders() finds compose folders at any depth and skips hidde
   assert.deepEqual(findings, []);
 });
 
-Deno.test("findStackFolders() takes the first compose file name in SPEC 1 order", () => {
+Deno.test("findStackFolders() takes the first compose file name in discovery's order", () => {
   const { stacks } = findStackFolders(
     ["web/docker-compose.yaml", "web/compose.yml"],
     undefined,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { healthLabel, Metrics } from "../../lib/watch/metrics.ts";
-import type { StackStatus } from "../../lib/commands/status.ts";
+import { healthLabel, Metrics } from "../../lib/watch/mod.ts";
+import type { StackStatus } from "../../lib/commands/mod.ts";
 
 function stack(health: string, bad = false): StackStatus {
   return {

@@ -1,9 +1,6 @@
+import { memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { memoryLogger } from "../../lib/log.ts";
-import { Metrics } from "../../lib/watch/metrics.ts";
-import type { WatchStatus } from "../../lib/watch/watch.ts";
-import { route } from "../../lib/watch/server.ts";
-import { hmacSha256Hex } from "../../lib/watch/webhook.ts";
+import { hmacSha256Hex, Metrics, route, type WatchStatus } from "../../lib/watch/mod.ts";
 
 const status: WatchStatus = {
   alive: true,

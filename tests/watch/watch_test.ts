@@ -1,11 +1,10 @@
+import { fakeRunner, memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
+import { parseListen } from "../../lib/listen.ts";
 import { parseCommand } from "../../lib/cli.ts";
-import { parseConfig } from "../../lib/config/config.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
 import { GitError, LockedError, UsageError } from "../../lib/errors.ts";
-import { memoryLogger } from "../../lib/log.ts";
-import { fakeRunner } from "../../lib/process.ts";
-import { type Clock, nextDelay, Scheduler, watchCommand } from "../../lib/watch/watch.ts";
-import { parseListen } from "../../lib/watch/server.ts";
+import { type Clock, nextDelay, Scheduler, watchCommand } from "../../lib/watch/mod.ts";
 import { testDeps } from "../_deps.ts";
 
 /** Lets pending promise callbacks and zero timers run. */

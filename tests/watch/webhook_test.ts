@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../lib/config/config.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
 import {
   branchWanted,
   handlePush,
@@ -10,7 +10,7 @@ import {
   readBodyCapped,
   timingSafeEqual,
   verifyPush,
-} from "../../lib/watch/webhook.ts";
+} from "../../lib/watch/mod.ts";
 
 const SECRET = "s3cret";
 const encode = (text: string) => new TextEncoder().encode(text);

@@ -1,14 +1,16 @@
 /**
- * Private to `canary.ts`: whether a canary can run for a stack, and if not,
+ * Whether a canary can run for a stack, and if not,
  * why (said in the outcome message, and on stderr when the stack itself is
  * the reason). Reads compose's normalised model of the version to deploy.
  * @module
  */
 import { join } from "node:path";
-import { type Engine, filesTarget } from "../context.ts";
-import type { PlanItem } from "../plan.ts";
-import type { DeploySettings } from "../../config/settings.ts";
-import { liveProject, parseComposeModel, whyNotTwice } from "./_model.ts";
+import type { DeployContext } from "../context.ts";
+import { filesTarget } from "../targets.ts";
+import type { DeployItem } from "../plan.ts";
+import type { DeploySettings } from "../../config/mod.ts";
+import { liveProject } from "../projects.ts";
+import { parseComposeModel, whyNotTwice } from "./_model.ts";
 
 /** Why a canary cannot run; `warn` when the operator should change the stack to get one. */
 export interface NoCanary {
@@ -19,14 +21,17 @@ export interface NoCanary {
 }
 
 /** Why the planned deploy of `item` cannot be a canary, or `undefined` when it can. */
-export async function whyNotCanary(engine: Engine, item: PlanItem): Promise<NoCanary | undefined> {
+export async function whyNotCanary(
+  ctx: DeployContext,
+  item: DeployItem,
+): Promise<NoCanary | undefined> {
   if (item.canaryBlocked !== undefined) return { text: item.canaryBlocked, warn: true };
-  const dir = join(engine.paths.repo, item.stack!.path);
+  const dir = join(ctx.paths.repo, item.stack.path);
   return await whyNotCanaryAt(
-    engine,
+    ctx,
     item.name,
     dir,
-    item.settings!,
+    item.settings,
     liveProject(item.name, item.deployed),
   );
 }
@@ -36,31 +41,31 @@ export async function whyNotCanary(engine: Engine, item: PlanItem): Promise<NoCa
  * cannot run twice, or nothing runs under `live` to keep serving.
  */
 export async function whyNotCanaryAt(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   dir: string,
   settings: DeploySettings,
   live: string,
 ): Promise<NoCanary | undefined> {
-  const twice = await clashes(engine, name, dir, settings);
+  const twice = await clashes(ctx, name, dir, settings);
   if (twice.length > 0) {
     return { text: `${twice.join("; ")}: two copies cannot run side by side`, warn: true };
   }
-  const running = (await engine.compose.containers(live)).some((c) => c.state === "running");
+  const running = (await ctx.compose.containers(live)).some((c) => c.state === "running");
   if (!running) return { text: "nothing was running to keep serving", warn: false };
   return undefined;
 }
 
 /** What keeps the stack in `dir` from running twice; `[]` when compose cannot read it. */
 async function clashes(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   dir: string,
   settings: DeploySettings,
 ): Promise<string[]> {
-  const target = await filesTarget(engine, name, dir, settings);
+  const target = await filesTarget(ctx, name, dir, settings);
   try {
-    return whyNotTwice(parseComposeModel(await engine.compose.model(target)), name);
+    return whyNotTwice(parseComposeModel(await ctx.compose.model(target)), name);
   } catch {
     // A model compose refuses (or prints in a shape we do not know) fails the
     // canary's own `up` with compose's words while the old copy keeps serving:

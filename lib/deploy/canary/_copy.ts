@@ -1,23 +1,23 @@
 /**
- * Private to `canary.ts`: brings a new copy up beside the live one (SPEC 5
+ * Private to the canary folder: brings a new copy up beside the live one (docs/canary.md
  * canary) — create it, hide it from the shared aliases, start it, wait for
  * healthy within `health_timeout`, let it join the aliases, then watch it stay
  * healthy for `canary_soak` while both copies serve.
  * @module
  */
-import type { ComposeTarget } from "../../docker/compose.ts";
-import { checkpoint, type Engine } from "../context.ts";
-import { ComposeError, errorMessage } from "../../errors.ts";
-import { formatDuration } from "../../duration.ts";
 import {
   checkHealth,
+  type ComposeTarget,
   describeFaults,
   evaluateHealth,
-  type ServiceFault,
-} from "../../docker/health.ts";
+} from "../../docker/mod.ts";
+import { checkpoint, type DeployContext } from "../context.ts";
+import { ComposeError, errorMessage } from "../../errors.ts";
+import { formatDuration } from "../../duration.ts";
 import { watchHealth } from "../gate.ts";
-import type { DeploySettings } from "../../config/settings.ts";
+import type { DeploySettings } from "../../config/mod.ts";
 import { networksOf } from "./_state.ts";
+import type { ServiceFault } from "../../outcome.ts";
 
 /** How a new copy's trial ended. */
 export type Trial = { ok: true } | { ok: false; message: string; services: ServiceFault[] };
@@ -35,37 +35,37 @@ const SOAK_ERRORS = 3;
  * `canary_soak`. Never throws for the copy's own failure.
  */
 export async function tryCopy(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   target: ComposeTarget,
   settings: DeploySettings,
 ): Promise<Trial> {
-  const nets = networksOf(engine);
+  const nets = networksOf(ctx);
   let services: string[];
   try {
-    await engine.compose.create(target);
-    const ids = (await engine.compose.containers(target.project)).map((c) => c.id);
+    await ctx.compose.create(target);
+    const ids = (await ctx.compose.containers(target.project)).map((c) => c.id);
     const shared = await nets.shared(target.project, ids);
     await nets.hide(shared);
     // `start` waits for depends_on conditions: bound it like the health wait.
-    await engine.compose.start(target, { timeoutMs: settings.health_timeout + 30_000 });
-    services = await engine.compose.services(target);
-    const healthy = await waitForHealthy(engine, name, target, settings);
+    await ctx.compose.start(target, { timeoutMs: settings.health_timeout + 30_000 });
+    services = await ctx.compose.services(target);
+    const healthy = await waitForHealthy(ctx, name, target, settings);
     if (!healthy.ok) return healthy;
     await nets.join(shared);
   } catch (error) {
     return { ok: false, message: errorMessage(error), services: [] };
   }
-  return await soak(engine, name, target, services, settings.canary_soak);
+  return await soak(ctx, name, target, services, settings.canary_soak);
 }
 
 async function waitForHealthy(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   target: ComposeTarget,
   settings: DeploySettings,
 ): Promise<Trial> {
-  const verdict = await watchHealth(engine, target, settings.health_timeout, {
+  const verdict = await watchHealth(ctx, target, settings.health_timeout, {
     name,
     step: "canary_waiting_health",
   });
@@ -79,23 +79,23 @@ async function waitForHealthy(
 
 /** Watches a healthy copy for `soakMs`: the first look that is not healthy ends the trial. */
 async function soak(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   target: ComposeTarget,
   services: string[],
   soakMs: number,
 ): Promise<Trial> {
-  const now = () => engine.deps.now().getTime();
+  const now = () => ctx.deps.now().getTime();
   const start = now();
   let errors = 0;
   for (let look = 0;; look++) {
     const elapsed = now() - start;
     if (elapsed >= soakMs) return { ok: true };
-    await engine.deps.sleep(Math.min(SOAK_INTERVAL_MS, soakMs - elapsed));
-    if (look === 0) checkpoint(engine, name, "canary_soak");
+    await ctx.deps.sleep(Math.min(SOAK_INTERVAL_MS, soakMs - elapsed));
+    if (look === 0) checkpoint(ctx, name, "canary_soak");
     let healthy: boolean;
     try {
-      healthy = evaluateHealth(services, await engine.compose.containers(target.project)).status ===
+      healthy = evaluateHealth(services, await ctx.compose.containers(target.project)).status ===
         "healthy";
       errors = 0;
     } catch (error) {
@@ -103,18 +103,18 @@ async function soak(
       if (++errors >= SOAK_ERRORS) return { ok: false, message: error.message, services: [] };
       continue;
     }
-    if (!healthy) return await turned(engine, target, now() - start, soakMs);
+    if (!healthy) return await turned(ctx, target, now() - start, soakMs);
   }
 }
 
 /** The failure of a copy that turned unhealthy during the soak, quoting its probes. */
 async function turned(
-  engine: Engine,
+  ctx: DeployContext,
   target: ComposeTarget,
   afterMs: number,
   soakMs: number,
 ): Promise<Trial> {
-  const verdict = await checkHealth(engine.compose, target).catch(() => undefined);
+  const verdict = await checkHealth(ctx.compose, target).catch(() => undefined);
   const faults = verdict === undefined || verdict.status === "healthy" ? [] : verdict.faults;
   const when = `after ${formatDuration(afterMs)} of the ${formatDuration(soakMs)} soak`;
   const what = faults.length > 0 ? describeFaults(faults) : "a container left the project";

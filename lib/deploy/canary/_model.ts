@@ -1,30 +1,10 @@
 /**
- * Private to `canary.ts`: the pure decisions of the canary method (SPEC 5) —
- * the two compose project names a stack alternates between, and whether a
- * stack can run twice at all, read from compose's normalised model
+ * The pure decision of the canary method (docs/canary.md): whether a stack can
+ * run twice at all, read from compose's normalised model
  * (`docker compose config --format json`), narrowed with zod.
  * @module
  */
 import { z } from "zod";
-import type { VersionInfo } from "../../state/state.ts";
-
-/** What a stack's second compose project name adds to the stack name. */
-export const CANARY_SUFFIX = "-canary";
-
-/** The project a stack is live under: the one `version.txt` names, else the stack name. */
-export function liveProject(name: string, version: VersionInfo | undefined): string {
-  return version?.project ?? name;
-}
-
-/** The other project of the pair `NAME` / `NAME-canary`: where the next copy starts. */
-export function peerProject(name: string, live: string): string {
-  return live === name ? `${name}${CANARY_SUFFIX}` : name;
-}
-
-/** Both project names a stack may run under, the stack name first. */
-export function projectPair(name: string): [string, string] {
-  return [name, `${name}${CANARY_SUFFIX}`];
-}
 
 const Port = z.object({ published: z.union([z.string(), z.number()]).optional() });
 const Attachment = z.object({

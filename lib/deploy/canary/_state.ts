@@ -1,5 +1,5 @@
 /**
- * Private to `canary.ts`: where the canary's copies live and how leftovers go.
+ * Private to the canary folder: where the canary's copies live and how leftovers go.
  * Each copy runs from its own folder, `base_dir/canary_stacks/NAME/PROJECT/`,
  * kept for as long as that project runs: compose resolves relative bind
  * mounts against it, and Docker resolves them again on every restart, so the
@@ -9,33 +9,33 @@
  * @module
  */
 import { join } from "node:path";
-import { engineOf } from "../../docker/compose.ts";
-import { type Engine, labelTarget } from "../context.ts";
-import { Networks } from "../../docker/networks.ts";
-import { liveProject, peerProject, projectPair } from "./_model.ts";
-import type { VersionInfo } from "../../state/state.ts";
+import { engineOf, Networks } from "../../docker/mod.ts";
+import type { DeployContext } from "../context.ts";
+import { labelTarget } from "../targets.ts";
+import { liveProject, peerProject, projectPair } from "../projects.ts";
+import type { VersionInfo } from "../../state/mod.ts";
 
 /** `base_dir/canary_stacks/NAME`: the folders of the copies of stack `name`. */
-export function canaryRoot(engine: Engine, name: string): string {
+export function canaryRoot(ctx: DeployContext, name: string): string {
   // paths.running() refuses names that would leave their parent: reuse its check.
-  engine.paths.running(name);
-  return join(engine.paths.base, "canary_stacks", name);
+  ctx.paths.running(name);
+  return join(ctx.paths.base, "canary_stacks", name);
 }
 
 /** The folder a copy of `name` runs from as compose project `project`. */
-export function slotDir(engine: Engine, name: string, project: string): string {
-  return join(canaryRoot(engine, name), project);
+export function slotDir(ctx: DeployContext, name: string, project: string): string {
+  return join(canaryRoot(ctx, name), project);
 }
 
 /** The docker network calls, through the run's runner. */
-export function networksOf(engine: Engine): Networks {
-  return new Networks(engine.deps.runner, engineOf(engine.config.compose));
+export function networksOf(ctx: DeployContext): Networks {
+  return new Networks(ctx.deps.runner, engineOf(ctx.config.compose));
 }
 
 /** Whether a canary ever ran for `name` here (its folder is there). */
-export async function hasCanaryFolder(engine: Engine, name: string): Promise<boolean> {
+export async function hasCanaryFolder(ctx: DeployContext, name: string): Promise<boolean> {
   try {
-    await Deno.stat(canaryRoot(engine, name));
+    await Deno.stat(canaryRoot(ctx, name));
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
@@ -47,10 +47,10 @@ export async function hasCanaryFolder(engine: Engine, name: string): Promise<boo
  * Whether `project` is another stack's own name here (`running_stacks/PROJECT`
  * exists): then it is never ours to take down.
  */
-export async function isOtherStack(engine: Engine, name: string, project: string) {
+export async function isOtherStack(ctx: DeployContext, name: string, project: string) {
   if (project === name) return false;
   try {
-    await Deno.stat(engine.paths.running(project));
+    await Deno.stat(ctx.paths.running(project));
     return true;
   } catch {
     return false;
@@ -80,25 +80,25 @@ export interface RemoveOptions {
  * `stop`. Returns whether it had containers.
  */
 export async function removeCopy(
-  engine: Engine,
+  ctx: DeployContext,
   project: string,
   options: RemoveOptions = {},
 ): Promise<boolean> {
-  const containers = await engine.compose.containers(project);
+  const containers = await ctx.compose.containers(project);
   if (containers.length === 0) return false;
-  const nets = networksOf(engine);
+  const nets = networksOf(ctx);
   const shared = await nets.shared(project, containers.map((c) => c.id)).catch(() => []);
   const answering = shared.filter((e) => e.aliases.length > 0);
   const drainMs = options.drainMs ?? 0;
   if (answering.length > 0 && drainMs > 0) {
     await nets.hide(answering);
     options.onDrain?.();
-    await engine.deps.sleep(drainMs);
+    await ctx.deps.sleep(drainMs);
   }
   await nets.leave(shared);
-  const target = labelTarget(engine, project);
-  if (options.keep) await engine.compose.stop(target);
-  else await engine.compose.down(target);
+  const target = labelTarget(ctx, project);
+  if (options.keep) await ctx.compose.stop(target);
+  else await ctx.compose.down(target);
   return true;
 }
 
@@ -108,38 +108,38 @@ export async function removeCopy(
  * if any, for the outcome message.
  */
 export async function clearLeftovers(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   deployed: VersionInfo | undefined,
 ): Promise<string | undefined> {
   const peer = peerProject(name, liveProject(name, deployed));
-  if (await isOtherStack(engine, name, peer)) return undefined;
-  const removed = await removeCopy(engine, peer);
-  await Deno.remove(slotDir(engine, name, peer), { recursive: true }).catch(() => {});
+  if (await isOtherStack(ctx, name, peer)) return undefined;
+  const removed = await removeCopy(ctx, peer);
+  await Deno.remove(slotDir(ctx, name, peer), { recursive: true }).catch(() => {});
   return removed ? peer : undefined;
 }
 
 /** Removes the folders of copies that no longer have containers (and the root once empty). */
-export async function tidyFolders(engine: Engine, name: string): Promise<void> {
+export async function tidyFolders(ctx: DeployContext, name: string): Promise<void> {
   for (const project of projectPair(name)) {
-    if ((await engine.compose.containers(project)).length > 0) continue;
-    await Deno.remove(slotDir(engine, name, project), { recursive: true }).catch(() => {});
+    if ((await ctx.compose.containers(project)).length > 0) continue;
+    await Deno.remove(slotDir(ctx, name, project), { recursive: true }).catch(() => {});
   }
   // Fails, and so keeps it, while a folder is left inside.
-  await Deno.remove(canaryRoot(engine, name)).catch(() => {});
+  await Deno.remove(canaryRoot(ctx, name)).catch(() => {});
 }
 
 /** Takes down every copy of a stack (prune): the live project and a leftover peer. */
 export async function takeDownStack(
-  engine: Engine,
+  ctx: DeployContext,
   name: string,
   deployed: VersionInfo | undefined,
 ): Promise<void> {
   const live = liveProject(name, deployed);
-  await engine.compose.down(labelTarget(engine, live));
+  await ctx.compose.down(labelTarget(ctx, live));
   const peer = peerProject(name, live);
-  if (!(await isOtherStack(engine, name, peer)) && (await hasCanaryFolder(engine, name))) {
-    await removeCopy(engine, peer);
+  if (!(await isOtherStack(ctx, name, peer)) && (await hasCanaryFolder(ctx, name))) {
+    await removeCopy(ctx, peer);
   }
-  await Deno.remove(canaryRoot(engine, name), { recursive: true }).catch(() => {});
+  await Deno.remove(canaryRoot(ctx, name), { recursive: true }).catch(() => {});
 }

@@ -1,6 +1,6 @@
 /**
- * Private to `canary.ts`: the switch from the old copy to the new one, once
- * the new one passed its soak (SPEC 5 canary). The order is chosen so that a
+ * Private to the canary folder: the switch from the old copy to the new one, once
+ * the new one passed its soak (docs/canary.md). The order is chosen so that a
  * run killed at any step leaves a state the next run converges from, and
  * never a stack with no copy serving:
  *
@@ -18,9 +18,9 @@
  * one and takes the old one down as a leftover.
  * @module
  */
-import { join } from "node:path";
-import { checkpoint, type Engine, saveGood } from "../context.ts";
-import { clearRunning, installFiles, type VersionInfo, writeVersion } from "../../state/state.ts";
+import { checkpoint, type DeployContext } from "../context.ts";
+import { clearVersions } from "../clear.ts";
+import { installFiles, saveGood, type VersionInfo, writeVersion } from "../../state/mod.ts";
 import { removeCopy, slotDir } from "./_state.ts";
 
 /** What a switch needs to know. */
@@ -44,8 +44,8 @@ export interface Switch {
 }
 
 /** Carries out the switch; throws on Docker or file errors (state stays convergent). */
-export async function switchOver(engine: Engine, s: Switch): Promise<void> {
-  const { paths, deps } = engine;
+export async function switchOver(ctx: DeployContext, s: Switch): Promise<void> {
+  const { paths, deps } = ctx;
   const running = paths.running(s.name);
   if (s.saveOld) await saveGood(paths, s.name);
   const record = s.oldVersion ?? { ...s.version, pending: false };
@@ -56,21 +56,16 @@ export async function switchOver(engine: Engine, s: Switch): Promise<void> {
     startedAt: deps.now().toISOString(),
     project: s.to,
   });
-  checkpoint(engine, s.name, "canary_after_switch");
+  checkpoint(ctx, s.name, "canary_after_switch");
 
-  await removeCopy(engine, s.from, {
+  await removeCopy(ctx, s.from, {
     drainMs: s.drainMs,
-    onDrain: () => checkpoint(engine, s.name, "canary_drain"),
+    onDrain: () => checkpoint(ctx, s.name, "canary_drain"),
   });
-  await Deno.remove(slotDir(engine, s.name, s.from), { recursive: true }).catch(() => {});
+  await Deno.remove(slotDir(ctx, s.name, s.from), { recursive: true }).catch(() => {});
 
-  const files = await engine.repo.filesOf(s.version.tree);
-  const shipped = new Set([
-    ...(s.oldVersion ? await engine.repo.filesOf(s.oldVersion.tree) ?? [] : []),
-    ...(files ?? []),
-  ]);
-  const stamp = deps.now().toISOString().replace(/[:.]/g, "-");
-  await clearRunning(running, shipped, join(paths.orphans(s.name), stamp));
+  await clearVersions(ctx, s.name, [s.oldVersion?.tree, s.version.tree]);
+  const files = await ctx.repo.filesOf(s.version.tree);
   // Only what the version ships: files the new copy wrote into its folder stay there.
   await installFiles(s.slot, running, files);
   await writeVersion(running, { ...s.version, pending: false, project: s.to });

@@ -1,5 +1,5 @@
 /**
- * The canary method (SPEC 5): the old version is not stopped. The new one
+ * The canary method (docs/canary.md): the old version is not stopped. The new one
  * starts beside it under the stack's second compose project name (`NAME` and
  * `NAME-canary` take turns), from its own folder; it must become healthy and
  * stay healthy for `canary_soak` while both serve; then the old one is drained
@@ -14,37 +14,27 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad } from "../../state/bad.ts";
-import {
-  changeBad,
-  checkpoint,
-  type Engine,
-  filesTarget,
-  labelTarget,
-  markVersionBad,
-} from "../context.ts";
-import type { Outcome } from "../simple.ts";
+import { clearBad, installFiles, readVersion } from "../../state/mod.ts";
+import { changeBad, markVersionBad } from "../marks.ts";
+import { checkpoint, type DeployContext } from "../context.ts";
+import { filesTarget, labelTarget } from "../targets.ts";
 import { formatDuration } from "../../duration.ts";
-import { checkHealth } from "../../docker/health.ts";
-import type { PlanItem } from "../plan.ts";
+import { checkHealth } from "../../docker/mod.ts";
+import type { DeployItem } from "../plan.ts";
 import { hookEnv, hookFailure, runHook } from "../hooks.ts";
 import type { ScriptResult, ScriptRun } from "../scripts.ts";
-import type { DeploySettings } from "../../config/settings.ts";
-import { installFiles, readVersion } from "../../state/state.ts";
+import type { DeploySettings } from "../../config/mod.ts";
 import { type Trial, tryCopy } from "./_copy.ts";
-import { liveProject, peerProject } from "./_model.ts";
+import { liveProject, peerProject } from "../projects.ts";
 import { whyNotCanary } from "./_check.ts";
 import { clearLeftovers, hasCanaryFolder, removeCopy, slotDir, tidyFolders } from "./_state.ts";
 import { switchOver } from "./_switch.ts";
-
-export { CANARY_SUFFIX, liveProject, peerProject, projectPair } from "./_model.ts";
-export { takeDownStack } from "./_state.ts";
-export { rollbackStack } from "../rollback.ts";
+import type { Outcome } from "../../outcome.ts";
 
 /** Whether a deploy of `item` must go through {@link deployCanary}. */
-export async function needsCanary(engine: Engine, item: PlanItem): Promise<boolean> {
-  return item.settings?.method === "canary" || item.deployed?.project !== undefined ||
-    await hasCanaryFolder(engine, item.name);
+export async function needsCanary(ctx: DeployContext, item: DeployItem): Promise<boolean> {
+  return item.settings.method === "canary" || item.deployed?.project !== undefined ||
+    await hasCanaryFolder(ctx, item.name);
 }
 
 /**
@@ -53,56 +43,56 @@ export async function needsCanary(engine: Engine, item: PlanItem): Promise<boole
  * or file errors, which the caller turns into a `failed` outcome.
  */
 export async function deployCanary(
-  engine: Engine,
-  item: PlanItem,
+  ctx: DeployContext,
+  item: DeployItem,
   simple: (note?: string) => Promise<Outcome>,
 ): Promise<Outcome> {
   const name = item.name;
-  if (item.settings?.method !== "canary") return await asSimple(engine, item, () => simple());
-  const why = await whyNotCanary(engine, item);
+  if (item.settings.method !== "canary") return await asSimple(ctx, item, () => simple());
+  const why = await whyNotCanary(ctx, item);
   if (why !== undefined) {
     if (why.warn) {
-      engine.deps.logger.warn(`stack "${name}": canary: ${why.text}: deployed with simple`);
+      ctx.deps.logger.warn(`stack "${name}": canary: ${why.text}: deployed with simple`);
     }
     return await asSimple(
-      engine,
+      ctx,
       item,
       () => simple(` (canary: ${why.text}: deployed with simple)`),
     );
   }
-  return await canarySteps(engine, item, item.settings);
+  return await canarySteps(ctx, item, item.settings);
 }
 
 /** Runs `simple` with the canary's leftovers cleared first and its folders tidied after. */
 async function asSimple(
-  engine: Engine,
-  item: PlanItem,
+  ctx: DeployContext,
+  item: DeployItem,
   simple: () => Promise<Outcome>,
 ): Promise<Outcome> {
-  if (item.canaryBlocked === undefined) await clearLeftovers(engine, item.name, item.deployed);
+  if (item.canaryBlocked === undefined) await clearLeftovers(ctx, item.name, item.deployed);
   const outcome = await simple();
-  if (item.canaryBlocked === undefined) await tidyFolders(engine, item.name);
-  const now = await readVersion(engine.paths.running(item.name));
+  if (item.canaryBlocked === undefined) await tidyFolders(ctx, item.name);
+  const now = await readVersion(ctx.paths.running(item.name));
   return { ...outcome, project: liveProject(item.name, now) };
 }
 
 async function canarySteps(
-  engine: Engine,
-  item: PlanItem,
+  ctx: DeployContext,
+  item: DeployItem,
   settings: DeploySettings,
 ): Promise<Outcome> {
   const { name, deployed } = item;
-  const stack = item.stack!;
+  const stack = item.stack;
   const live = liveProject(name, deployed);
   const peer = peerProject(name, live);
-  const cleared = await clearLeftovers(engine, name, deployed);
-  const serving = (await checkHealth(engine.compose, labelTarget(engine, live))).status ===
+  const cleared = await clearLeftovers(ctx, name, deployed);
+  const serving = (await checkHealth(ctx.compose, labelTarget(ctx, live))).status ===
     "healthy";
 
-  const repoDir = join(engine.paths.repo, stack.path);
-  const env = hookEnv(engine, name, stack.tree, deployed?.commit);
+  const repoDir = join(ctx.paths.repo, stack.path);
+  const env = hookEnv(ctx, name, stack.tree, deployed?.commit);
   const pre = settings.pre_deploy
-    ? await runHook(engine, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
+    ? await runHook(ctx, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
     : undefined;
   if (pre && !pre.ok) {
     return {
@@ -111,37 +101,37 @@ async function canarySteps(
     };
   }
 
-  const slot = slotDir(engine, name, peer);
+  const slot = slotDir(ctx, name, peer);
   await Deno.remove(slot, { recursive: true }).catch(() => {});
   await installFiles(repoDir, slot);
-  checkpoint(engine, name, "canary_after_copy");
-  const target = await filesTarget(engine, peer, slot, settings);
-  const trial = await tryCopy(engine, name, target, settings);
-  if (!trial.ok) return await onFailure(engine, item, settings, trial, { live, peer, serving });
+  checkpoint(ctx, name, "canary_after_copy");
+  const target = await filesTarget(ctx, peer, slot, settings);
+  const trial = await tryCopy(ctx, name, target, settings);
+  if (!trial.ok) return await onFailure(ctx, item, settings, trial, { live, peer, serving });
 
-  await switchOver(engine, {
+  await switchOver(ctx, {
     name,
     from: live,
     to: peer,
     slot,
     oldVersion: deployed,
-    version: { commit: engine.head.commit, tree: stack.tree },
+    version: { commit: ctx.head.commit, tree: stack.tree },
     // A pending version never reached its outcome: it is not a version to go back to.
     saveOld: serving && deployed !== undefined && !deployed.pending,
     drainMs: settings.drain,
   });
   const lifted = item.bad !== undefined &&
-    await changeBad(engine, () => clearBad(engine.paths.bad, name));
+    await changeBad(ctx, () => clearBad(ctx.paths.bad, name));
   const message = `healthy, and stayed healthy ${formatDuration(settings.canary_soak)} ` +
     `beside the old copy: live as ${peer}` +
     (cleared ? `; a copy left by an interrupted run (${cleared}) was removed` : "") +
     (lifted ? "; its bad mark was lifted" : "");
-  return await afterSwitch(engine, settings, { message, peer, pre, repoDir, env });
+  return await afterSwitch(ctx, settings, { message, peer, pre, repoDir, env });
 }
 
-/** `post_deploy` once the new copy is live (SPEC 5 step 10), and the outcome. */
+/** `post_deploy` once the new copy is live (docs/how-it-works.md#deploy-steps), and the outcome. */
 async function afterSwitch(
-  engine: Engine,
+  ctx: DeployContext,
   settings: DeploySettings,
   done: {
     message: string;
@@ -153,7 +143,7 @@ async function afterSwitch(
 ): Promise<Outcome> {
   const { message, peer, pre } = done;
   const post = settings.post_deploy
-    ? await runHook(engine, "post_deploy", settings.post_deploy, settings, done.repoDir, done.env)
+    ? await runHook(ctx, "post_deploy", settings.post_deploy, settings, done.repoDir, done.env)
     : undefined;
   const tails = [pre?.tail ?? "", post?.tail ?? ""].filter((t) => t !== "").join("\n");
   const output = tails === "" ? {} : { output: tails };
@@ -169,23 +159,23 @@ async function afterSwitch(
 
 /** Removes (or, with `rollback: false`, stops) the failed copy, then marks the version bad. */
 async function onFailure(
-  engine: Engine,
-  item: PlanItem,
+  ctx: DeployContext,
+  item: DeployItem,
   settings: DeploySettings,
   trial: Exclude<Trial, { ok: true }>,
   copies: { live: string; peer: string; serving: boolean },
 ): Promise<Outcome> {
   const name = item.name;
   const keep = !settings.rollback;
-  const markOn = settings.mark_bad ?? engine.config.mark_bad;
+  const markOn = settings.mark_bad ?? ctx.config.mark_bad;
   try {
     // A copy that failed during the soak already served: it drains like an old one.
-    await removeCopy(engine, copies.peer, { keep, drainMs: settings.drain });
-    if (!keep) await tidyFolders(engine, name);
+    await removeCopy(ctx, copies.peer, { keep, drainMs: settings.drain });
+    if (!keep) await tidyFolders(ctx, name);
   } finally {
     // Marked once the copy is gone, not before: a run killed while removing it
     // reached no outcome, and the next run must try (and remove) it again.
-    if (markOn) await markVersionBad(engine, name, item.stack!.tree, trial.message);
+    if (markOn) await markVersionBad(ctx, name, item.stack.tree, trial.message);
   }
   const copy = keep
     ? `rollback is off: the new copy ${copies.peer} was stopped and kept`

@@ -1,20 +1,16 @@
+import { fakeRunner } from "../../_fakes.ts";
 import assert from "node:assert/strict";
-import type { ProjectSummary } from "../../../lib/docker/containers.ts";
-import type { Stack } from "../../../lib/repo/discover.ts";
-import { type PlanInput, planRun } from "../../../lib/deploy/plan.ts";
-import { SETTINGS_DEFAULTS, type SettingsResult } from "../../../lib/config/settings.ts";
-import { formatVersionFile, parseVersionFile, type VersionInfo } from "../../../lib/state/state.ts";
-import {
-  liveProject,
-  parseComposeModel,
-  peerProject,
-  whyNotTwice,
-} from "../../../lib/deploy/canary/_model.ts";
 import {
   parseContainerNetworks,
   parseNetworkProjects,
+  type ProjectSummary,
   sharedOnly,
-} from "../../../lib/docker/networks.ts";
+} from "../../../lib/docker/mod.ts";
+import type { Stack } from "../../../lib/repo/mod.ts";
+import { liveProject, peerProject, type PlanInput, planRun } from "../../../lib/deploy/mod.ts";
+import { SETTINGS_DEFAULTS, type SettingsResult } from "../../../lib/config/mod.ts";
+import { formatVersionFile, parseVersionFile, type VersionInfo } from "../../../lib/state/mod.ts";
+import { parseComposeModel, whyNotTwice } from "../../../lib/deploy/canary/_model.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const TREE = "89abcdef0123456789abcdef0123456789abcdef";
@@ -181,8 +177,7 @@ Deno.test("planRun() keeps a canary off a second project name that is another st
 });
 
 Deno.test("Networks hides a new copy from its aliases, then joins it with them", async () => {
-  const { fakeRunner } = await import("../../../lib/process.ts");
-  const { Networks } = await import("../../../lib/docker/networks.ts");
+  const { Networks } = await import("../../../lib/docker/mod.ts");
   const runner = fakeRunner(() => ({}));
   const nets = new Networks(runner, "docker");
   const e = { container: "abc", name: "web-1", network: "proxy", aliases: ["web", "app"] };

@@ -1,8 +1,8 @@
+import { fakeRunner } from "../../_fakes.ts";
 import assert from "node:assert/strict";
-import { containerListArgs } from "../../../lib/docker/containers.ts";
-import { fakeRunner } from "../../../lib/process.ts";
+import { containerListArgs } from "../../../lib/docker/mod.ts";
 import { removeCopy } from "../../../lib/deploy/canary/_state.ts";
-import { testDeps, testEngine } from "../../_deps.ts";
+import { testContext, testDeps } from "../../_deps.ts";
 
 // `docker ps` in autostack's CONTAINER_FORMAT: project, state, service, status, id, name, one-off.
 const PS = "web-canary\trunning\tapp\tUp 1 minute (healthy)\tabc123\tweb-canary-app-1\tFalse\n";
@@ -43,8 +43,8 @@ async function remove(aliases: string[], options: Parameters<typeof removeCopy>[
     steps.push(`sleep ${ms}`);
     return Promise.resolve();
   };
-  const engine = testEngine("/b", { commit: "c", tree: "t" }, testDeps({ runner, sleep }));
-  const removed = await removeCopy(engine, "web-canary", {
+  const ctx = testContext("/b", { commit: "c", tree: "t" }, testDeps({ runner, sleep }));
+  const removed = await removeCopy(ctx, "web-canary", {
     ...options,
     onDrain: () => steps.push("drain begins"),
   });

@@ -1,12 +1,34 @@
 /**
- * Private to `settings.ts`: where a stack's raw settings come from (SPEC 4) —
+ * Private to `settings.ts`: where a stack's raw settings come from (docs/stack-settings.md) —
  * the deploy file, or the `# Deploy Start #` … `# Deploy End #` comment block
  * of the compose file turned back into YAML text, with compose-file line numbers.
  * @module
  */
 
-import type { SettingsProblem, SettingsResult, SettingsSource } from "./settings.ts";
 import { readYaml } from "../yaml_doc.ts";
+
+/** One finding, for messages and `autostack validate`, which prints file:line. */
+export interface SettingsProblem {
+  /** The file as shown to the user, e.g. `stacks/web/deploy.yaml`. */
+  file: string;
+  /** The settings key concerned, when there is one. */
+  key?: string;
+  /** 1-based line in `file`, when known. */
+  line?: number;
+  /** What is wrong, naming the bad value. */
+  message: string;
+}
+
+/** A settings file's text and the path shown for it in messages. */
+export interface SettingsSource {
+  /** Path as shown to the user, e.g. `stacks/web/deploy.yaml`. */
+  file: string;
+  /** The file's content. */
+  text: string;
+}
+
+/** Where a stack's settings came from. */
+export type SettingsOrigin = "deploy_file" | "compose_block" | "none";
 
 /** The start marker, matched against the trimmed line. */
 export const BLOCK_START = "# Deploy Start #";
@@ -71,7 +93,7 @@ function uncomment(line: string): string | undefined {
 
 /** Raw settings found in a source, before validation. */
 export interface Found {
-  source: SettingsResult["source"];
+  source: SettingsOrigin;
   file?: string;
   raw?: unknown;
   lineOf?: (key: string) => number | undefined;

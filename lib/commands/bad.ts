@@ -1,0 +1,45 @@
+/**
+ * `autostack bad list|clear` (docs/how-it-works.md#bad-marks): the versions
+ * marked bad, as aligned text or JSON, and lifting a mark so the next run
+ * deploys that version again.
+ * @module
+ */
+import type { BadCommand } from "../cli.ts";
+import type { Config } from "../config/mod.ts";
+import type { Deps } from "../deps.ts";
+import { StackError } from "../errors.ts";
+import { type BadMark, clearBad, readBad, statePaths } from "../state/mod.ts";
+import { formatTable, short } from "../table.ts";
+
+/** Bad marks as aligned text lines. Pure. */
+export function formatBad(marks: Readonly<Record<string, BadMark>>): string[] {
+  const rows = [["STACK", "TREE", "COMMIT", "MARKED", "REASON"]];
+  for (const [name, mark] of Object.entries(marks).sort(([a], [b]) => a.localeCompare(b))) {
+    rows.push([
+      name,
+      short(mark.tree),
+      short(mark.commit),
+      mark.marked_at.slice(0, 19).replace("T", " "),
+      mark.reason,
+    ]);
+  }
+  return formatTable(rows);
+}
+
+/** Runs `bad list` or `bad clear NAME` (the caller holds the lock for clear). */
+export async function badCommand(command: BadCommand, config: Config, deps: Deps): Promise<number> {
+  const path = statePaths(config.base_dir).bad;
+  if (command.action === "list") {
+    const marks = await readBad(path);
+    if (command.json) deps.out(JSON.stringify(marks, null, 2));
+    else if (Object.keys(marks).length === 0) deps.out("no bad versions");
+    else for (const line of formatBad(marks)) deps.out(line);
+    return 0;
+  }
+  const name = command.name!;
+  if (!await clearBad(path, name)) {
+    throw new StackError(name, "no bad mark to clear");
+  }
+  deps.out(`stack "${name}": bad mark cleared; the next run deploys its version again`);
+  return 0;
+}

@@ -1,0 +1,42 @@
+/**
+ * The compose targets a deploy acts on: a project by its label (no files
+ * needed, for `ps`, `stop`, `start`, `down`) or a copy of a version's files
+ * (`running_stacks/NAME`, `good_stacks/NAME`, a canary slot) with its compose
+ * files in order.
+ * @module
+ */
+import { join } from "node:path";
+import type { DeploySettings } from "../config/mod.ts";
+import type { ComposeTarget } from "../docker/mod.ts";
+import { COMPOSE_FILES } from "../repo/mod.ts";
+import type { DeployContext } from "./context.ts";
+
+/** A compose target that needs no files: `ps`, `stop`, `start`, `down` work by project label. */
+export function labelTarget(ctx: DeployContext, project: string): ComposeTarget {
+  return { command: ctx.config.compose, project };
+}
+
+/** The compose target of the files in `dir` (a running or good copy). */
+export async function filesTarget(
+  ctx: DeployContext,
+  project: string,
+  dir: string,
+  settings: Pick<DeploySettings, "compose_files">,
+): Promise<ComposeTarget> {
+  const main = await findComposeFile(dir);
+  const files = [join(dir, main), ...settings.compose_files.map((f) => join(dir, f))];
+  return { command: ctx.config.compose, project, dir, files };
+}
+
+/** The first compose file present in `dir`, in discovery's order. */
+export async function findComposeFile(dir: string): Promise<string> {
+  for (const name of COMPOSE_FILES) {
+    try {
+      await Deno.stat(join(dir, name));
+      return name;
+    } catch {
+      // try the next name
+    }
+  }
+  return COMPOSE_FILES[0];
+}

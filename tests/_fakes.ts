@@ -1,0 +1,37 @@
+/**
+ * Fakes of the outside world for unit tests: a process runner that answers
+ * from a function and records every call, and loggers that keep or drop lines.
+ * @module
+ */
+import { type Logger, streamLogger } from "../lib/log.ts";
+import type { Runner, RunOptions, RunResult } from "../lib/process.ts";
+
+/** A fake runner for unit tests: answers each call with `answer(cmd)` and records it. */
+export function fakeRunner(
+  answer: (cmd: readonly string[], options: RunOptions) => Partial<RunResult> | undefined,
+): Runner & { calls: { cmd: string[]; options: RunOptions }[] } {
+  const calls: { cmd: string[]; options: RunOptions }[] = [];
+  return {
+    calls,
+    run(cmd, options = {}) {
+      calls.push({ cmd: [...cmd], options });
+      const result = answer(cmd, options) ?? {};
+      return Promise.resolve({ code: 0, stdout: "", stderr: "", ...result });
+    },
+  };
+}
+
+/** A logger that keeps its lines in memory, for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const logger = streamLogger("debug", (line) => lines.push(line));
+  return Object.assign(logger, { lines });
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

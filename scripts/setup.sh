@@ -126,7 +126,7 @@ install_compose() {
 start_daemon() {
   if docker info >/dev/null 2>&1; then return; fi
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    log "removing stale /var/run/docker.pid"
+    log "dockerd died (its pid file is left): removing the stale /var/run/docker.pid, starting it again"
     rm -f /var/run/docker.pid
   fi
   if ! pgrep -x dockerd >/dev/null; then

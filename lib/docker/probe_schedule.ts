@@ -13,8 +13,13 @@ import { z } from "zod";
 export interface ProbeSchedule {
   /** When the container started. */
   startedAt: number;
-  /** Time between probes (the start interval when it is shorter), in ms. */
+  /** Time between probes, in ms. */
   everyMs: number;
+  /**
+   * Docker 25+ (`healthcheck.start_interval`): the time between probes while
+   * the start period lasts, and when that period ends.
+   */
+  start?: { everyMs: number; untilAt: number };
   /** When its last probe ended, when it ran one. */
   lastEndAt?: number;
 }
@@ -38,6 +43,8 @@ const Entry = z.object({
     // Durations in nanoseconds; 0 or absent means Docker's default.
     Healthcheck: z.object({
       Interval: z.number().optional(),
+      StartPeriod: z.number().optional(),
+      // Engines before 25 (API 1.44) have no start interval: absent, as when unset.
       StartInterval: z.number().optional(),
     }).nullish(),
   }),
@@ -61,10 +68,15 @@ export function parseProbeSchedules(stdout: string): ProbeSchedule[] {
     const check = parsed.success ? parsed.data.Config.Healthcheck : undefined;
     if (!parsed.success || !check || !(parsed.data.State.StartedAt > 0)) return [];
     const ms = (ns: number | undefined) => ns !== undefined && ns > 0 ? ns / 1e6 : undefined;
-    const interval = ms(check.Interval) ?? DEFAULT_EVERY_MS;
-    const everyMs = Math.min(interval, ms(check.StartInterval) ?? interval);
+    const startedAt = parsed.data.State.StartedAt;
+    const everyMs = ms(check.Interval) ?? DEFAULT_EVERY_MS;
+    const startEvery = ms(check.StartInterval);
+    const startPeriod = ms(check.StartPeriod);
+    const start = startEvery !== undefined && startPeriod !== undefined
+      ? { start: { everyMs: startEvery, untilAt: startedAt + startPeriod } }
+      : {};
     const lastEndAt = parsed.data.State.Health?.Log?.at(-1)?.End;
-    const schedule = { startedAt: parsed.data.State.StartedAt, everyMs };
+    const schedule = { startedAt, everyMs, ...start };
     return [lastEndAt !== undefined && lastEndAt > 0 ? { ...schedule, lastEndAt } : schedule];
   });
 }
@@ -83,12 +95,14 @@ export function nextLookIn(
   let wait = intervalMs;
   for (const s of schedules) {
     const base = s.lastEndAt ?? s.startedAt;
-    const done = Math.floor((now - base) / s.everyMs);
-    if (done >= 1 && now - (base + done * s.everyMs) < REPORTING_MS) {
+    // Within the start period, Docker 25+ probes at the start interval.
+    const every = s.start !== undefined && base < s.start.untilAt ? s.start.everyMs : s.everyMs;
+    const done = Math.floor((now - base) / every);
+    if (done >= 1 && now - (base + done * every) < REPORTING_MS) {
       wait = Math.min(wait, REPORTING_LOOK_MS);
       continue;
     }
-    const due = base + Math.max(1, done + 1) * s.everyMs;
+    const due = base + Math.max(1, done + 1) * every;
     wait = Math.min(wait, Math.max(0, due - now) + GRACE_MS);
   }
   return wait;

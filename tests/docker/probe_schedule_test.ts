@@ -21,14 +21,20 @@ Deno.test("parseProbeSchedules() reads the start, the interval and the last prob
     {
       Id: "b",
       State: { StartedAt: "2026-11-28T08:09:11.427Z", Health: { Log: [] } },
-      Config: { Healthcheck: { Interval: 10_000_000_000, StartInterval: 2_000_000_000 } },
+      Config: {
+        Healthcheck: {
+          Interval: 10_000_000_000,
+          StartPeriod: 30_000_000_000,
+          StartInterval: 2_000_000_000,
+        },
+      },
     },
     // No interval set: Docker's default of 30 s.
     { Id: "c", State: { StartedAt: "2026-11-28T08:09:11.427Z" }, Config: { Healthcheck: {} } },
   ]);
   assert.deepEqual(parseProbeSchedules(out), [
     { startedAt: T0, everyMs: 1_000, lastEndAt: T0 + 1_083 },
-    { startedAt: T0, everyMs: 2_000 },
+    { startedAt: T0, everyMs: 10_000, start: { everyMs: 2_000, untilAt: T0 + 30_000 } },
     { startedAt: T0, everyMs: 30_000 },
   ]);
 });
@@ -65,4 +71,20 @@ Deno.test("nextLookIn() looks every 100 ms while a due probe may be reporting", 
 Deno.test("nextLookIn() keeps the interval without schedules or with a clock far off", () => {
   assert.equal(nextLookIn(5_000, [], 250), 250);
   assert.equal(nextLookIn(0, [{ startedAt: 60_000, everyMs: 1_000 }], 250), 250);
+});
+
+Deno.test("nextLookIn() follows the start interval (Docker 25+) only within the start period", () => {
+  const s = { startedAt: 0, everyMs: 10_000, start: { everyMs: 1_000, untilAt: 5_000 } };
+  // In the start period: the next probe is due 1 s after the last one.
+  assert.equal(nextLookIn(2_700, [{ ...s, lastEndAt: 2_000 }], 5_000), 400);
+  // After it: the regular 10 s interval.
+  assert.equal(nextLookIn(6_000, [{ ...s, lastEndAt: 5_500 }], 20_000), 9_600);
+});
+
+Deno.test("parseProbeSchedules() reads an engine before 25 (no StartInterval) as the interval alone", () => {
+  const out = JSON.stringify([{
+    State: { StartedAt: "2026-11-28T08:09:11.427Z" },
+    Config: { Healthcheck: { Interval: 2_000_000_000, StartPeriod: 10_000_000_000 } },
+  }]);
+  assert.deepEqual(parseProbeSchedules(out), [{ startedAt: T0, everyMs: 2_000 }]);
 });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import YAML from "yaml";
 import type { ComposeTarget } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
+import { Daemon } from "./_daemon.ts";
+import { ROOT } from "./_harness.ts";
 
 /** The local test image (FROM scratch + static busybox); never pulled. */
 export const TEST_IMAGE = Deno.env.get("AUTOSTACK_TEST_IMAGE") ?? "autostack-test/busybox:latest";
@@ -18,21 +20,30 @@ export const SKIP_DOCKER = Deno.env.get("AUTOSTACK_SKIP_DOCKER") === "1";
 /** The compose command the e2e tests use. */
 export const COMPOSE = ["docker", "compose"];
 
-let checked: Promise<void> | undefined;
+const daemon = new Daemon({
+  runner: daxRunner,
+  ranBefore: () => Deno.stat("/var/run/docker.pid").then(() => true, () => false),
+  log: (line) => Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`)),
+  restart: ["bash", join(ROOT, "scripts", "setup.sh")],
+});
+let composeChecked: Promise<void> | undefined;
 
-/** Throws a clear error unless `docker info` and `docker compose version` work. */
-export function requireDocker(): Promise<void> {
-  checked ??= (async () => {
-    const info = await daxRunner.run(["docker", "info"], { timeoutMs: 20_000 });
+/**
+ * Throws a clear error unless the daemon answers and `docker compose version`
+ * is 2.x. Asked before every scene: a daemon that died is started again once.
+ */
+export async function requireDocker(): Promise<void> {
+  await daemon.ensure();
+  composeChecked ??= (async () => {
     const compose = await daxRunner.run([...COMPOSE, "version"], { timeoutMs: 20_000 });
-    if (info.code !== 0 || compose.code !== 0 || !/v?2\./.test(compose.stdout)) {
+    if (compose.code !== 0 || !/v?2\./.test(compose.stdout)) {
       throw new Error(
-        "Docker with Compose v2 is not available: run `deno task setup` " +
+        "Docker Compose v2 is not available: run `deno task setup` " +
           "(or set AUTOSTACK_SKIP_DOCKER=1 to skip e2e tests)",
       );
     }
   })();
-  return checked;
+  await composeChecked;
 }
 
 /** A throwaway compose project in its own temp dir. */

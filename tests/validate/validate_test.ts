@@ -646,3 +646,33 @@ Deno.test("validate notes compose_files outside the checkout instead of failing 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("readModel() takes Docker 25+ keys (depends_on.required, healthcheck.start_interval) in its stride", () => {
+  const check = readModel(
+    JSON.stringify({
+      services: {
+        web: {
+          healthcheck: {
+            test: ["CMD", "true"],
+            interval: "30s",
+            start_period: "20s",
+            start_interval: "1s",
+          },
+          depends_on: {
+            migrate: { condition: "service_completed_successfully", required: true },
+            cache: { condition: "service_started", required: false },
+          },
+        },
+        migrate: { image: "x" },
+        cache: { image: "x" },
+      },
+    }),
+    "/c/web",
+  );
+  assert.equal(check.kind, "ok");
+  const services = check.model.services;
+  assert.equal(services.find((s) => s.name === "web")?.healthcheck, "yes");
+  // Still a one-shot the gate waits to exit 0, with or without `required`.
+  assert.equal(services.find((s) => s.name === "migrate")?.oneShot, true);
+  assert.equal(services.find((s) => s.name === "cache")?.oneShot, undefined);
+});

@@ -1,7 +1,8 @@
 /**
- * The command line (docs/how-it-works.md#commands): one pure parser per command, built on
- * `node:util` parseArgs, turning argv into a typed {@link Command}. Wrong
- * usage throws {@link UsageError} (exit 2) naming the flag or value.
+ * The command line (docs/how-it-works.md#commands): one pure parser per
+ * command, built on `node:util` parseArgs, turning argv into a typed {@link
+ * Command}. Wrong usage throws {@link UsageError} (exit 2) naming the flag or
+ * value.
  * @module
  */
 import { parseArgs } from "node:util";

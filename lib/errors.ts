@@ -1,7 +1,8 @@
 /**
  * Error classes for the failures autostack expects. Each carries the exit code
- * of docs/how-it-works.md#exit-codes; `main.ts` prints `error.message` on one line and exits with it.
- * Anything that is not an {@link AutostackError} is a bug and keeps its trace.
+ * of docs/how-it-works.md#exit-codes; `main.ts` prints `error.message` on one
+ * line and exits with it. Anything that is not an {@link AutostackError} is a
+ * bug and keeps its trace.
  * @module
  */
 

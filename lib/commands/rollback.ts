@@ -1,11 +1,11 @@
 /**
- * `autostack rollback NAME` (docs/how-it-works.md#commands): put `good_stacks/NAME` back in place
- * with the health gate. The version it replaces is marked bad (unless
- * `mark_bad` is off), so the next `run` does not simply deploy it again. A
- * canary stack's good version comes back as a canary, beside the live copy.
- * Its outcome goes to history and to the `notify` targets like a run's. When
- * the good version is the one running, healthy, there is nothing to go back
- * to: it says so instead of restarting the stack.
+ * `autostack rollback NAME` (docs/how-it-works.md#commands): put
+ * `good_stacks/NAME` back in place with the health gate. The version it
+ * replaces is marked bad (unless `mark_bad` is off), so the next `run` does not
+ * simply deploy it again. A canary stack's good version comes back as a canary,
+ * beside the live copy. Its outcome goes to history and to the `notify` targets
+ * like a run's. When the good version is the one running, healthy, there is
+ * nothing to go back to: it says so instead of restarting the stack.
  * @module
  */
 import { appendHistory, markBad, readVersion, statePaths } from "../state/mod.ts";

@@ -1,7 +1,8 @@
 /**
- * `autostack status` (docs/how-it-works.md#commands): every stack deployed here or marked bad, with
- * its deployed commit and tree, its health now (from one `docker ps` for the
- * whole host), its last result and the bad mark. Reads state only: no fetch.
+ * `autostack status` (docs/how-it-works.md#commands): every stack deployed here
+ * or marked bad, with its deployed commit and tree, its health now (from one
+ * `docker ps` for the whole host), its last result and the bad mark. Reads
+ * state only: no fetch.
  * @module
  */
 import { lastByStack, readBad, readDeployed, readHistory, statePaths } from "../state/mod.ts";

@@ -1,7 +1,8 @@
 /**
- * Private to `config.ts`: the zod schema of each config key (docs/configuration.md) and of the
- * notify targets (docs/notifications.md#targets), and the turning of zod issues into problem lines
- * `config: KEY: problem: VALUE`.
+ * Private to `config.ts`: the zod schema of each config key
+ * (docs/configuration.md) and of the notify targets
+ * (docs/notifications.md#targets), and the turning of zod issues into problem
+ * lines `config: KEY: problem: VALUE`.
  * @module
  */
 

@@ -1,8 +1,9 @@
 /**
- * The configuration (docs/configuration.md): which file to read, the keys it may hold, their
- * defaults, and `AUTOSTACK_<KEY>` environment overrides, which win over the
- * file. Every value is checked before anything runs and every problem is
- * reported at once, as a {@link ConfigError} with one line per problem.
+ * The configuration (docs/configuration.md): which file to read, the keys it
+ * may hold, their defaults, and `AUTOSTACK_<KEY>` environment overrides, which
+ * win over the file. Every value is checked before anything runs and every
+ * problem is reported at once, as a {@link ConfigError} with one line per
+ * problem.
  * @module
  */
 

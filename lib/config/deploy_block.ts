@@ -1,7 +1,8 @@
 /**
- * Private to `settings.ts`: where a stack's raw settings come from (docs/stack-settings.md) —
- * the deploy file, or the `# Deploy Start #` … `# Deploy End #` comment block
- * of the compose file turned back into YAML text, with compose-file line numbers.
+ * Private to `settings.ts`: where a stack's raw settings come from
+ * (docs/stack-settings.md) — the deploy file, or the `# Deploy Start #` …
+ * `# Deploy End #` comment block of the compose file turned back into YAML text,
+ * with compose-file line numbers.
  * @module
  */
 

@@ -1,8 +1,9 @@
 /**
- * Per-stack deploy settings (docs/stack-settings.md): read from `deploy.yaml` / `deploy.yml`,
- * else from the `# Deploy Start #` comment block of the compose file, then
- * completed with the config's `defaults` and the built-in defaults. Parsing is
- * pure; {@link loadSettings} only reads the files and hands them over.
+ * Per-stack deploy settings (docs/stack-settings.md): read from `deploy.yaml` /
+ * `deploy.yml`, else from the `# Deploy Start #` comment block of the compose
+ * file, then completed with the config's `defaults` and the built-in defaults.
+ * Parsing is pure; {@link loadSettings} only reads the files and hands them
+ * over.
  * @module
  */
 

@@ -1,7 +1,7 @@
 /**
- * The health gate (docs/how-it-works.md#healthy): `up -d`, then for `simple` poll until
- * healthy within `health_timeout`. A failed `up` is a failed gate, with
- * compose's own words as the reason.
+ * The health gate (docs/how-it-works.md#healthy): `up -d`, then for `simple`
+ * poll until healthy within `health_timeout`. A failed `up` is a failed gate,
+ * with compose's own words as the reason.
  * @module
  */
 import { type ComposeTarget, describeFaults, type Verdict, waitHealthy } from "../docker/mod.ts";

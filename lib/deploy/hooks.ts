@@ -1,7 +1,8 @@
 /**
- * The deploy's use of `pre_deploy` / `post_deploy` (docs/how-it-works.md#scripts), shared by the
- * simple and canary methods: run a hook with the stack's time limit, and turn
- * a failed one into a `script_error` outcome that says what happened after.
+ * The deploy's use of `pre_deploy` / `post_deploy`
+ * (docs/how-it-works.md#scripts), shared by the simple and canary methods: run
+ * a hook with the stack's time limit, and turn a failed one into a
+ * `script_error` outcome that says what happened after.
  * @module
  */
 import type { DeployContext } from "./context.ts";

@@ -1,7 +1,8 @@
 /**
- * One run up to its plan (docs/how-it-works.md#deploy-steps): sync the clone, discover the stacks, load
- * their settings, read what is deployed, marked bad and running, and decide.
- * `run --dry-run` stops here and prints; `run` hands the plan to execute.
+ * One run up to its plan (docs/how-it-works.md#deploy-steps): sync the clone,
+ * discover the stacks, load their settings, read what is deployed, marked bad
+ * and running, and decide. `run --dry-run` stops here and prints; `run` hands
+ * the plan to execute.
  * @module
  */
 import { join } from "node:path";

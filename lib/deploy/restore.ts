@@ -1,8 +1,9 @@
 /**
  * Going back to `good_stacks/NAME` (docs/how-it-works.md#rollback, and
- * `autostack rollback` for a `simple` stack): take the failed version down, put the good files back into
- * `running_stacks/NAME` (pending until healthy), start them and wait for
- * healthy; a good version that is not healthy either is stopped, not removed.
+ * `autostack rollback` for a `simple` stack): take the failed version down, put
+ * the good files back into `running_stacks/NAME` (pending until healthy), start
+ * them and wait for healthy; a good version that is not healthy either is
+ * stopped, not removed.
  * @module
  */
 import type { ComposeTarget } from "../docker/mod.ts";

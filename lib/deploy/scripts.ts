@@ -1,8 +1,8 @@
 /**
- * The `pre_deploy` / `post_deploy` scripts of docs/how-it-works.md#scripts: `sh -c COMMAND` in the
- * stack's folder of the clone, with the `AUTOSTACK_*` variables and a time
- * limit. Output goes to the log line by line and, cut to its last lines, back
- * to the caller for the history entry.
+ * The `pre_deploy` / `post_deploy` scripts (docs/how-it-works.md#scripts):
+ * `sh -c COMMAND` in the stack's folder of the clone, with the `AUTOSTACK_*`
+ * variables and a time limit. Output goes to the log line by line and, cut to
+ * its last lines, back to the caller for the history entry.
  *
  * This is the one place that starts a process with `Deno.Command` instead of
  * the dax {@link import("../process.ts").Runner}: a script must run in its own

@@ -1,11 +1,12 @@
 /**
- * The `simple` and `blind` deploy of one stack (docs/how-it-works.md#deploy-steps): note the old version's
- * health and stop it (only when a `pre_deploy` runs before the `down`, see
- * {@link stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear →
- * copy + `version.txt` (pending) → `up` by method → health gate (healthy: the
- * new good copy; not: rollback, then the bad mark) → `post_deploy`.
- * `version.txt` stays "pending" until the outcome is reached, so a run killed
- * anywhere leaves a stack the next run deploys again.
+ * The `simple` and `blind` deploy of one stack
+ * (docs/how-it-works.md#deploy-steps): note the old version's health and stop
+ * it (only when a `pre_deploy` runs before the `down`, see {@link
+ * stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear → copy
+ * + `version.txt` (pending) → `up` by method → health gate (healthy: the new
+ * good copy; not: rollback, then the bad mark) → `post_deploy`. `version.txt`
+ * stays "pending" until the outcome is reached, so a run killed anywhere leaves
+ * a stack the next run deploys again.
  * @module
  */
 import { join } from "node:path";

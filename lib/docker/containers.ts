@@ -1,8 +1,9 @@
 /**
  * Which compose projects have containers on this host, in one engine call per
- * run, so that planning can find stacks whose containers are missing (docs/how-it-works.md#deploy-steps)
- * without one `compose ps` per stack; and the `docker ps` format and parser
- * that this list and `Compose.containers` share.
+ * run, so that planning can find stacks whose containers are missing
+ * (docs/how-it-works.md#deploy-steps) without one `compose ps` per stack; and
+ * the `docker ps` format and parser that this list and `Compose.containers`
+ * share.
  * @module
  */
 import { ComposeError } from "../errors.ts";

@@ -1,8 +1,9 @@
 /**
- * What a notification says and how each service wants it (docs/notifications.md): the event
- * (a history entry plus whether it is a recovery), its title and message, and
- * the HTTP request of each format — `json` (the event itself), `discord`,
- * `slack`, `ntfy`, `gotify` — built by pure functions the tests compare.
+ * What a notification says and how each service wants it
+ * (docs/notifications.md): the event (a history entry plus whether it is a
+ * recovery), its title and message, and the HTTP request of each format —
+ * `json` (the event itself), `discord`, `slack`, `ntfy`, `gotify` — built by
+ * pure functions the tests compare.
  * @module
  */
 import type { NotifyTarget } from "../config/mod.ts";

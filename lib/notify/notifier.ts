@@ -1,9 +1,10 @@
 /**
- * Sending outcomes to the `notify` targets (docs/notifications.md) without ever hurting a
- * deploy. {@link decideNotifications} says purely whether an outcome is news;
- * the {@link Notifier} sends it to every target at once, retries a failing one
- * with backoff, limits each attempt and the whole batch in time, logs what
- * failed (never a token: only the target's origin is named) and never throws.
+ * Sending outcomes to the `notify` targets (docs/notifications.md) without ever
+ * hurting a deploy. {@link decideNotifications} says purely whether an outcome
+ * is news; the {@link Notifier} sends it to every target at once, retries a
+ * failing one with backoff, limits each attempt and the whole batch in time,
+ * logs what failed (never a token: only the target's origin is named) and never
+ * throws.
  * @module
  */
 import { abortableSleep } from "../sleep.ts";

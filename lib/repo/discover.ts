@@ -1,8 +1,9 @@
 /**
- * Watched folders → stacks (docs/how-it-works.md#discovery), decided purely from the commit's tree
- * listing: a stack is an immediate subfolder of a watched folder (or the
- * watched folder itself) holding a compose file. The listing also carries each
- * folder's tree hash, so every stack's version comes from the same one git call.
+ * Watched folders → stacks (docs/how-it-works.md#discovery), decided purely
+ * from the commit's tree listing: a stack is an immediate subfolder of a
+ * watched folder (or the watched folder itself) holding a compose file. The
+ * listing also carries each folder's tree hash, so every stack's version comes
+ * from the same one git call.
  * @module
  */
 import type { TreeEntry } from "./git.ts";

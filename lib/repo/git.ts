@@ -1,8 +1,9 @@
 /**
- * The git clone autostack owns under `base_dir/repo` (docs/how-it-works.md#discovery): clone the first
- * time, then fetch and move to the remote branch; list every tree of a commit
- * in one call; diff two trees. Every call goes through {@link Repo.git}, which
- * redacts credentials from errors and never lets git prompt (cron has no tty).
+ * The git clone autostack owns under `base_dir/repo`
+ * (docs/how-it-works.md#discovery): clone the first time, then fetch and move
+ * to the remote branch; list every tree of a commit in one call; diff two
+ * trees. Every call goes through {@link Repo.git}, which redacts credentials
+ * from errors and never lets git prompt (cron has no tty).
  * @module
  */
 import { join } from "node:path";

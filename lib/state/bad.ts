@@ -1,8 +1,8 @@
 /**
- * Bad versions, `base_dir/bad.json` (docs/how-it-works.md#bad-marks): one mark per stack naming the
- * tree that failed. The file is validated when read (a corrupt file is an
- * error, never an empty list: that would redeploy every bad version) and
- * rewritten atomically on each change.
+ * Bad versions, `base_dir/bad.json` (docs/how-it-works.md#bad-marks): one
+ * mark per stack naming the tree that failed. The file is validated when read
+ * (a corrupt file is an error, never an empty list: that would redeploy every
+ * bad version) and rewritten atomically on each change.
  * @module
  */
 import { z } from "zod";
@@ -21,7 +21,9 @@ export interface BadMark {
   reason: string;
 }
 
-const BadMarkSchema = z.object({
+// BadMark is part of the library's API, so it is written out (JSR's no-slow-types);
+// the schema is typed against it, so the two cannot drift apart.
+const BadMarkSchema: z.ZodType<BadMark> = z.object({
   tree: z.string().min(1),
   commit: z.string(),
   marked_at: z.string(),

@@ -1,7 +1,8 @@
 /**
- * The deploy history, `base_dir/history.jsonl` (docs/how-it-works.md#the-history-line): one JSON object a
- * line, one line per deploy outcome, only ever appended to. Reading skips lines
- * that do not parse, since a run killed mid-write can leave a torn last line.
+ * The deploy history, `base_dir/history.jsonl`
+ * (docs/how-it-works.md#the-history-line): one JSON object a line, one line per
+ * deploy outcome, only ever appended to. Reading skips lines that do not parse,
+ * since a run killed mid-write can leave a torn last line.
  * @module
  */
 import { dirname } from "node:path";

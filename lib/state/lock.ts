@@ -1,8 +1,8 @@
 /**
- * The run lock, `base_dir/autostack.lock` (docs/how-it-works.md#state): one run at a time. The file
- * is created with O_EXCL and holds `{pid, hostname, started}`; a lock whose
- * process is gone (kill -9, reboot) is taken over with a warning, so a killed
- * run never blocks cron for good.
+ * The run lock, `base_dir/autostack.lock` (docs/how-it-works.md#state): one run
+ * at a time. The file is created with O_EXCL and holds
+ * `{pid, hostname, started}`; a lock whose process is gone (kill -9, reboot)
+ * is taken over with a warning, so a killed run never blocks cron for good.
  * @module
  */
 import { z } from "zod";

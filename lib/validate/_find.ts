@@ -1,8 +1,9 @@
 /**
  * Private to `validate.ts`: which folders of a stacks checkout are stacks. The
- * checkout is a plain folder (no git needed), listed once by {@link listCheckout};
- * {@link findStackFolders} then decides purely from that listing, with the
- * rules of docs/how-it-works.md#discovery: compose file names, normalised names, clashes refused.
+ * checkout is a plain folder (no git needed), listed once by {@link
+ * listCheckout}; {@link findStackFolders} then decides purely from that
+ * listing, with the rules of docs/how-it-works.md#discovery: compose file
+ * names, normalised names, clashes refused.
  * @module
  */
 import { join, posix } from "node:path";

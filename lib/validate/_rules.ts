@@ -1,7 +1,9 @@
 /**
- * Private to `validate.ts`: the rules for stacks (docs/validate.md#what-is-checked) and the canary
- * limits (docs/canary.md#what-a-stack-needs), decided purely from a stack's compose model, its method and
- * the files the checkout ships; plus the reading of `pre_deploy` commands.
+ * Private to `validate.ts`: the rules for stacks
+ * (docs/validate.md#what-is-checked) and the canary limits
+ * (docs/canary.md#what-a-stack-needs), decided purely from a stack's compose
+ * model, its method and the files the checkout ships; plus the reading of
+ * `pre_deploy` commands.
  * @module
  */
 import { posix, relative } from "node:path";

@@ -1,8 +1,9 @@
 /**
  * Private to `validate.ts`: a stack's deploy settings as findings. The settings
- * themselves are read by `settings.ts` (docs/stack-settings.md), exactly as a deploy reads them;
- * this adds what only a checkout can tell: whether the `pre_deploy` /
- * `post_deploy` scripts and the `compose_files` it names are there.
+ * themselves are read by `settings.ts` (docs/stack-settings.md), exactly as a
+ * deploy reads them; this adds what only a checkout can tell: whether the
+ * `pre_deploy` / `post_deploy` scripts and the `compose_files` it names are
+ * there.
  * @module
  */
 import { join, posix } from "node:path";

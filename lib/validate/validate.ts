@@ -1,9 +1,10 @@
 /**
- * `autostack validate` (docs/validate.md#what-is-checked): lints a stacks checkout in its own CI, before
- * anything reaches a host. It finds the stacks on the file system (no git
- * needed), reads their settings as a deploy would, asks `docker compose config`
- * whether each project is valid (falling back to the raw YAML when compose is
- * not installed), and checks the rules for stacks on compose's normalised model.
+ * `autostack validate` (docs/validate.md#what-is-checked): lints a stacks
+ * checkout in its own CI, before anything reaches a host. It finds the stacks
+ * on the file system (no git needed), reads their settings as a deploy would,
+ * asks `docker compose config` whether each project is valid (falling back to
+ * the raw YAML when compose is not installed), and checks the rules for stacks
+ * on compose's normalised model.
  * @module
  */
 import { pool } from "../pool.ts";

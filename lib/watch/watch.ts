@@ -1,10 +1,10 @@
 /**
- * `autostack watch` (docs/watch-and-webhooks.md): run, sleep `interval` (plus a little jitter),
- * run again — forever, through any error — while push webhooks ask for a run
- * at once. The {@link Scheduler} owns the timing: never two runs at once, and
- * any number of triggers during a run lead to exactly one more. Stopping is an
- * AbortSignal from `main.ts` (SIGTERM/SIGINT): the current run ends, then the
- * loop returns 0.
+ * `autostack watch` (docs/watch-and-webhooks.md): run, sleep `interval` (plus a
+ * little jitter), run again — forever, through any error — while push webhooks
+ * ask for a run at once. The {@link Scheduler} owns the timing: never two runs
+ * at once, and any number of triggers during a run lead to exactly one more.
+ * Stopping is an AbortSignal from `main.ts` (SIGTERM/SIGINT): the current run
+ * ends, then the loop returns 0.
  * @module
  */
 import { abortableSleep } from "../sleep.ts";

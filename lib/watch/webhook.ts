@@ -1,9 +1,10 @@
 /**
- * Push webhooks for `watch` (docs/watch-and-webhooks.md): `POST /hooks/git` from GitHub, Gitea,
- * Forgejo and Gogs (HMAC-SHA256 of the body with `webhook_secret`) or GitLab
- * (`X-Gitlab-Token` equal to it). The checks are pure functions over bytes and
- * headers; {@link handlePush} turns one request into a status, a reply and
- * whether to trigger a run. Nothing here starts the run: the caller does.
+ * Push webhooks for `watch` (docs/watch-and-webhooks.md): `POST /hooks/git`
+ * from GitHub, Gitea, Forgejo and Gogs (HMAC-SHA256 of the body with
+ * `webhook_secret`) or GitLab (`X-Gitlab-Token` equal to it). The checks are
+ * pure functions over bytes and headers; {@link handlePush} turns one request
+ * into a status, a reply and whether to trigger a run. Nothing here starts the
+ * run: the caller does.
  * @module
  */
 import { z } from "zod";

@@ -1,8 +1,8 @@
 /**
- * Private to the canary folder: brings a new copy up beside the live one (docs/canary.md
- * canary) — create it, hide it from the shared aliases, start it, wait for
- * healthy within `health_timeout`, let it join the aliases, then watch it stay
- * healthy for `canary_soak` while both copies serve.
+ * Private to the canary folder: brings a new copy up beside the live one
+ * (docs/canary.md canary) — create it, hide it from the shared aliases, start
+ * it, wait for healthy within `health_timeout`, let it join the aliases, then
+ * watch it stay healthy for `canary_soak` while both copies serve.
  * @module
  */
 import {

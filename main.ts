@@ -5,7 +5,7 @@
  * @module
  */
 import { main } from "./lib/app.ts";
-import { AutostackError } from "./lib/errors.ts";
+import { AutostackError, hostFault } from "./lib/errors.ts";
 import { parseLevel, streamLogger } from "./lib/log.ts";
 import { daxRunner } from "./lib/process.ts";
 
@@ -65,7 +65,9 @@ try {
   });
   Deno.exit(code);
 } catch (error) {
-  if (!(error instanceof AutostackError)) throw error;
-  for (const line of error.message.split("\n")) err(`autostack: ${line}`);
-  Deno.exit(error.exitCode);
+  // A full disk or a state folder we may not write is the host's fault: one line too.
+  const expected = error instanceof AutostackError ? error : hostFault(error);
+  if (expected === undefined) throw error;
+  for (const line of expected.message.split("\n")) err(`autostack: ${line}`);
+  Deno.exit(expected.exitCode);
 }

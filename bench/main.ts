@@ -7,17 +7,18 @@
  * missed target still exits 0; only a failed set-up or run exits 1. Every project, repo and temp folder
  * it makes is removed at the end, on failure and on Ctrl-C.
  *
- *     deno task bench [--json] [--only redeploy|noop|parallel|memory]... [--rounds N]
+ *     deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory]... [--rounds N]
  * @module
  */
 import { cleanup, type Comparison, fmt, log, sh } from "./_lib.ts";
 import { benchMemory } from "./memory.ts";
 import { benchNoop, type Fleet, makeFleet } from "./noop.ts";
 import { benchParallel } from "./parallel.ts";
+import { benchPreflight } from "./preflight.ts";
 import { benchRedeploy } from "./redeploy.ts";
 
 /** The benchmarks, in the order they run (memory right after noop: they share the 300 stacks). */
-export const BENCHMARKS = ["redeploy", "noop", "memory", "parallel"] as const;
+export const BENCHMARKS = ["redeploy", "preflight", "noop", "memory", "parallel"] as const;
 
 /** A benchmark's name. */
 export type BenchName = typeof BENCHMARKS[number];
@@ -25,6 +26,7 @@ export type BenchName = typeof BENCHMARKS[number];
 /** Rounds per benchmark when `--rounds` is not given (the slow ones get fewer). */
 export const DEFAULT_ROUNDS: Record<BenchName, number> = {
   redeploy: 7,
+  preflight: 7,
   noop: 3,
   parallel: 5,
   memory: 3,
@@ -40,7 +42,8 @@ export interface BenchArgs {
   rounds?: number;
 }
 
-const USAGE = "usage: deno task bench [--json] [--only redeploy|noop|parallel|memory]... " +
+const USAGE =
+  "usage: deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory]... " +
   "[--rounds N]";
 
 /** Parses the bench's arguments; throws with {@link USAGE} on anything else. */
@@ -127,6 +130,7 @@ async function runAll(args: BenchArgs): Promise<Comparison[]> {
   for (const name of selected) {
     log(`== ${name} (${rounds(name)} rounds)`);
     if (name === "redeploy") results.push(await benchRedeploy(rounds(name)));
+    if (name === "preflight") results.push(await benchPreflight(rounds(name)));
     if (name === "parallel") results.push(await benchParallel(rounds(name)));
     if (name === "noop" || name === "memory") {
       fleet ??= await makeFleet();

@@ -24,6 +24,8 @@ export interface StatusCommand {
   kind: "status";
   config?: string;
   json: boolean;
+  /** `--check`: exit 1 unless every stack is healthy on its version (for monitoring). */
+  check: boolean;
 }
 /** `autostack history`. */
 export interface HistoryCommand {
@@ -41,12 +43,14 @@ export interface BadCommand {
   name?: string;
   json: boolean;
 }
-/** `autostack rollback NAME`. */
+/** `autostack rollback NAME [--to COMMIT]`. */
 export interface RollbackCommand {
   kind: "rollback";
   config?: string;
   name: string;
   json: boolean;
+  /** `--to COMMIT`: a kept version by (a prefix of) its commit; else the one before. */
+  to?: string;
 }
 /** `autostack watch`: flags override the config's `interval` and `listen`. */
 export interface WatchCommand {
@@ -90,10 +94,10 @@ export const HELP =
 
 Usage:
   autostack run      [--config F] [--dry-run] [--stack NAME]... [--force] [--json]
-  autostack status   [--config F] [--json]
+  autostack status   [--config F] [--json] [--check]   --check: exit 1 unless all healthy
   autostack history  [--config F] [--stack NAME] [--limit N] [--json]
   autostack bad      list | clear NAME  [--config F]
-  autostack rollback NAME [--config F]
+  autostack rollback NAME [--to COMMIT] [--config F]
   autostack watch    [--config F] [--interval 60s] [--listen ADDR]
   autostack validate [PATH] [--config F] [--json] [--strict]   lint a stacks checkout, for its CI
 
@@ -139,18 +143,40 @@ export function parseCommand(argv: readonly string[]): Command {
     case "run":
       return parseRun(rest);
     case "status": {
-      const { values, positionals } = usage(name, () => parseArgs(plain(rest)));
+      const { values, positionals } = usage(name, () =>
+        parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { ...COMMON, check: { type: "boolean", default: false } },
+        }));
       noPositionals(name, positionals);
-      return { kind: "status", config: values.config, json: values.json };
+      return { kind: "status", config: values.config, json: values.json, check: values.check };
     }
     case "history":
       return parseHistory(rest);
     case "bad":
       return parseBad(rest);
     case "rollback": {
-      const { values, positionals } = usage(name, () => parseArgs(plain(rest)));
+      const { values, positionals } = usage(name, () =>
+        parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { ...COMMON, to: { type: "string" } },
+        }));
       if (positionals.length !== 1) throw new UsageError("rollback: expected one stack name");
-      return { kind: "rollback", config: values.config, name: positionals[0]!, json: values.json };
+      if (values.to !== undefined && !/^[0-9a-f]{4,40}$/.test(values.to)) {
+        throw new UsageError(
+          `rollback: --to must be a commit (4 to 40 hex digits): "${values.to}"`,
+        );
+      }
+      const to = values.to === undefined ? {} : { to: values.to };
+      return {
+        kind: "rollback",
+        config: values.config,
+        name: positionals[0]!,
+        json: values.json,
+        ...to,
+      };
     }
     case "watch":
       return parseWatch(rest);

@@ -54,7 +54,7 @@ export class StackError extends AutostackError {
   readonly stackName: string;
 
   /** Creates a stack error; `message` is prefixed with the stack's name. */
-  constructor(stack: string, message: string, options?: ErrorOptions) {
+  constructor(stack: string, message: string, options?: ErrorOptions & { exitCode?: number }) {
     super(`stack "${stack}": ${message}`, options);
     this.stackName = stack;
   }
@@ -65,6 +65,51 @@ export class GitError extends AutostackError {}
 
 /** A compose or docker command failed. */
 export class ComposeError extends AutostackError {}
+
+/**
+ * The host failed, not a stack: Docker does not answer, the disk is full, the
+ * state folder is not writable. The run stops with this one line; nothing is
+ * recorded against a stack and nothing is marked bad, so the next run, on a
+ * host that works again, deploys what is left to deploy.
+ */
+export class HostError extends AutostackError {}
+
+/** The Docker daemon does not answer (stopped, crashed, a wrong `DOCKER_HOST`). */
+export class DockerDownError extends HostError {
+  /** `detail` is what the docker CLI said. */
+  constructor(detail: string) {
+    super(`Docker does not answer: ${detail}`);
+  }
+}
+
+// What a docker CLI prints when it cannot reach the daemon (local socket or DOCKER_HOST).
+const DAEMON_DOWN =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix [^:]*docker\.sock/i;
+
+/** Whether a docker or compose error output says the daemon did not answer. */
+export function daemonDown(stderr: string): boolean {
+  return DAEMON_DOWN.test(stderr);
+}
+
+/**
+ * The error as a {@link HostError} when it is a host's fault (no space left,
+ * no permission, a read-only file system), else `undefined`.
+ */
+export function hostFault(error: unknown): HostError | undefined {
+  if (error instanceof HostError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const code = "code" in error ? String(error.code) : "";
+  const denied = error instanceof Deno.errors.PermissionDenied || code === "EACCES" ||
+    code === "EPERM";
+  if (code === "ENOSPC" || /No space left on device|os error 28\b/.test(error.message)) {
+    return new HostError(`no space left on the device: ${error.message}`, { cause: error });
+  }
+  if (denied) return new HostError(`permission denied: ${error.message}`, { cause: error });
+  if (code === "EROFS" || /Read-only file system/.test(error.message)) {
+    return new HostError(`read-only file system: ${error.message}`, { cause: error });
+  }
+  return undefined;
+}
 
 /** Returns the message of any thrown value, for log lines. */
 export function errorMessage(error: unknown): string {

@@ -16,6 +16,7 @@ export const RESULTS = [
   "skipped_bad",
   "script_error",
   "removed",
+  "refused",
 ] as const;
 
 /** The outcome of one stack in one run: `deployed`, `rolled_back`, `failed`, … */
@@ -27,17 +28,35 @@ export const FAILURES: ReadonlySet<Result> = new Set<Result>([
   "failed",
   "skipped_bad",
   "script_error",
+  "refused",
 ]);
 
 /**
  * Results that already told the operator a version failed: a skip of the same
- * version right after one of them is not written again.
+ * version right after one of them says nothing new.
  */
 export const SAID_BAD: ReadonlySet<Result> = new Set<Result>([
   "skipped_bad",
   "rolled_back",
   "failed",
+  "script_error",
+  "refused",
 ]);
+
+/**
+ * Whether `entry` tells the operator something `previous` (the stack's last
+ * entry) did not: any success, a failure of another version, or another
+ * failure of the same one. The same failure of the same version again (a
+ * version held back run after run, a refusal that still holds) is not news: it
+ * is printed and notified once (docs/how-it-works.md#output).
+ */
+export function isNews(previous: HistoryEntry | undefined, entry: HistoryEntry): boolean {
+  if (!FAILURES.has(entry.result)) return true;
+  if (!previous || previous.stack !== entry.stack || previous.tree !== entry.tree) return true;
+  const same = previous.result === entry.result ||
+    (entry.result === "skipped_bad" && SAID_BAD.has(previous.result));
+  return !same;
+}
 
 /** Why one service is not healthy (yet), as the health gate saw it. */
 export interface ServiceFault {

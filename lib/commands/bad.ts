@@ -8,7 +8,7 @@ import type { BadCommand } from "../cli.ts";
 import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { StackError } from "../errors.ts";
-import { type BadMark, clearBad, readBad, statePaths } from "../state/mod.ts";
+import { type BadMark, clearBad, readBadLenient, statePaths } from "../state/mod.ts";
 import { formatTable, short } from "../table.ts";
 
 /** Bad marks as aligned text lines. Pure. */
@@ -26,15 +26,22 @@ export function formatBad(marks: Readonly<Record<string, BadMark>>): string[] {
   return formatTable(rows);
 }
 
-/** Runs `bad list` or `bad clear NAME` (the caller holds the lock for clear). */
+/**
+ * Runs `bad list` or `bad clear NAME` (the caller holds the lock for clear).
+ * `bad list` of a corrupt bad.json shows the marks it could read, names the
+ * file and what is wrong on stderr, and exits 1.
+ */
 export async function badCommand(command: BadCommand, config: Config, deps: Deps): Promise<number> {
   const path = statePaths(config.base_dir).bad;
   if (command.action === "list") {
-    const marks = await readBad(path);
+    const { marks, problem } = await readBadLenient(path);
+    const none = Object.keys(marks).length === 0;
     if (command.json) deps.out(JSON.stringify(marks, null, 2));
-    else if (Object.keys(marks).length === 0) deps.out("no bad versions");
-    else for (const line of formatBad(marks)) deps.out(line);
-    return 0;
+    else if (!none) { for (const line of formatBad(marks)) deps.out(line); }
+    else if (problem === undefined) deps.out("no bad versions");
+    if (problem === undefined) return 0;
+    deps.err(`autostack: ${problem}`);
+    return 1;
   }
   const name = command.name!;
   if (!await clearBad(path, name)) {

@@ -1,7 +1,8 @@
 /**
- * How `run` reports what it did: one aligned line per outcome on stdout, and
- * one line per failure on stderr naming the stack and why. Nothing at all
- * when nothing happened (cron mails whatever a job prints).
+ * How `run` reports what it did: one aligned line per success on stdout, one
+ * line per failure on stderr naming the stack and why (each failure once: a
+ * cron mail holds both streams). Nothing at all when nothing happened (cron
+ * mails whatever a job prints).
  * @module
  */
 import type { Deps } from "../deps.ts";
@@ -20,8 +21,8 @@ export function reportOutcomes(
     deps.out(JSON.stringify({ commit, results: entries }, null, 2));
     return;
   }
-  if (entries.length === 0) return;
-  const rows = entries.map((e) => [
+  const done = entries.filter((e) => !FAILURES.has(e.result));
+  const rows = done.map((e) => [
     e.stack,
     e.result,
     short(e.commit),
@@ -31,7 +32,8 @@ export function reportOutcomes(
   for (const line of formatTable(rows)) deps.out(line);
   for (const entry of entries) {
     if (FAILURES.has(entry.result)) {
-      deps.err(`autostack: stack "${entry.stack}": ${entry.result}: ${entry.message}`);
+      const at = entry.commit === "" ? "" : ` (commit ${short(entry.commit)})`;
+      deps.err(`autostack: stack "${entry.stack}": ${entry.result}: ${entry.message}${at}`);
     }
   }
 }

@@ -45,7 +45,7 @@ export function planJson(plan: readonly PlanItem[], head: Head, errors: readonly
       tree: item.stack?.tree ?? null,
       deployed: item.deployed ? { commit: item.deployed.commit, tree: item.deployed.tree } : null,
       files: item.files ?? null,
-      problems: item.action === "none" ? item.problems ?? [] : [],
+      problems: item.action === "refuse" ? item.problems : [],
       warnings: item.warnings ?? [],
     })),
     errors,

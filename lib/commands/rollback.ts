@@ -8,7 +8,17 @@
  * nothing to go back to: it says so instead of restarting the stack.
  * @module
  */
-import { appendHistory, markBad, readVersion, statePaths } from "../state/mod.ts";
+import {
+  appendHistory,
+  listReleases,
+  markBad,
+  promoteRelease,
+  readVersion,
+  type Release,
+  type StatePaths,
+  statePaths,
+  type VersionInfo,
+} from "../state/mod.ts";
 import type { RollbackCommand } from "../cli.ts";
 import { type Config, SETTINGS_DEFAULTS } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
@@ -27,9 +37,11 @@ export async function rollbackCommand(
 ): Promise<number> {
   const name = command.name;
   const paths = statePaths(config.base_dir);
+  const current = await readVersion(paths.running(name));
+  const chosen = await chooseVersion(paths, name, current, command.to);
+  if (chosen !== "good") await promoteRelease(paths, name, chosen.dir);
   const good = await readVersion(paths.good(name));
   if (!good) throw new StackError(name, "no good version to roll back to");
-  const current = await readVersion(paths.running(name));
   const ctx = makeDeployContext({
     config,
     paths,
@@ -44,7 +56,8 @@ export async function rollbackCommand(
       throw new StackError(
         name,
         `nothing to roll back to: the good version ${good.commit.slice(0, 7)} ` +
-          "is the one running, and it is healthy (revert the commit in the repo to go back further)",
+          "is the one running, and it is healthy, and no older healthy version is kept " +
+          "(keep_releases; or revert the commit in the repo to go back further)",
       );
     }
   }
@@ -59,7 +72,7 @@ export async function rollbackCommand(
   }
   const settings = { ...SETTINGS_DEFAULTS, ...config.defaults };
   // Read before the entry goes in: the stack's last outcome decides what is news.
-  const announce = await beforeRecording(config, deps, [name]);
+  const recording = await beforeRecording(config, deps, [name]);
   // As the good version's own method says: beside the live copy for a canary.
   const restored = await rollbackStack(ctx, name, settings);
   if (restored === "none") {
@@ -82,6 +95,39 @@ export async function rollbackCommand(
     project: restored.project,
   });
   await appendHistory(paths.history, entry);
-  await announce([entry], { json: command.json, commit: restored.commit, failuresOnStderr: false });
+  await recording.announce([entry], [entry], { json: command.json, commit: restored.commit });
   return restored.ok ? 0 : 1;
+}
+
+/**
+ * Which kept version `rollback` puts back: `--to COMMIT` names one (the good
+ * copy or a release); else, when the good version is the one running, the
+ * newest release of another version (the one before); else the good version.
+ */
+async function chooseVersion(
+  paths: StatePaths,
+  name: string,
+  current: VersionInfo | undefined,
+  to: string | undefined,
+): Promise<"good" | Release> {
+  const [good, releases] = await Promise.all([
+    readVersion(paths.good(name)),
+    listReleases(paths, name),
+  ]);
+  if (to !== undefined) {
+    if (good?.commit.startsWith(to)) return "good";
+    const release = releases.find((r) => r.version.commit.startsWith(to));
+    if (release) return release;
+    const kept = [good, ...releases.map((r) => r.version)].flatMap((v) =>
+      v ? [v.commit.slice(0, 7)] : []
+    );
+    throw new StackError(
+      name,
+      `no kept version has commit ${to} (kept: ${kept.join(", ") || "none"})`,
+      { exitCode: 2 },
+    );
+  }
+  const runsGood = current !== undefined && !current.pending && good?.tree === current.tree;
+  const before = releases.find((r) => r.version.tree !== current?.tree);
+  return runsGood && before !== undefined ? before : "good";
 }

@@ -7,9 +7,17 @@
  */
 import type { RunCommand } from "../cli.ts";
 import type { Config } from "../config/mod.ts";
-import { executePlan, makeDeployContext, prepareRun } from "../deploy/mod.ts";
+import {
+  checkFiles,
+  type DeployContext,
+  executePlan,
+  makeDeployContext,
+  type PlanItem,
+  prepareRun,
+} from "../deploy/mod.ts";
+import { pool } from "../pool.ts";
 import type { Deps } from "../deps.ts";
-import { FAILURES, type HistoryEntry } from "../outcome.ts";
+import type { HistoryEntry } from "../outcome.ts";
 import { statePaths } from "../state/mod.ts";
 import { beforeRecording } from "./_announce.ts";
 import { formatPlan, planJson } from "./plan_report.ts";
@@ -28,6 +36,12 @@ export interface RunReport {
 /** A run of `watch`: every stack, no force, text output. */
 export const WATCH_RUN: RunFlags = { dryRun: false, stacks: [], force: false, json: false };
 
+/** Whether acting on `item` takes the engine. */
+function needsDocker(item: PlanItem): boolean {
+  return item.action === "deploy" || item.action === "remove" ||
+    (item.action === "skip_bad" && item.restart);
+}
+
 /** One run: plan, deploy, report, notify. */
 export async function runOnce(
   config: Config,
@@ -40,29 +54,17 @@ export async function runOnce(
     changedFiles: command.dryRun,
   });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
+  if (prepared.errors.length === 0 && !prepared.plan.some((i) => i.stack !== undefined)) {
+    // A typo in `folders` would otherwise look exactly like a quiet, healthy host.
+    deps.logger.warn(`no stacks found in folders [${config.folders.join(", ")}]`);
+  }
   for (const item of prepared.plan) {
-    if (item.action === "none") {
-      for (const problem of item.problems ?? []) {
-        deps.err(`autostack: stack "${item.name}": ${problem}`);
-      }
-    }
     if (command.dryRun || item.action === "deploy") {
       for (const warning of item.warnings ?? []) {
         deps.logger.warn(`stack "${item.name}": ${warning}`);
       }
     }
   }
-  const refused = prepared.errors.length > 0 || prepared.plan.some((i) => i.status === "error");
-  if (command.dryRun) {
-    if (command.json) {
-      deps.out(JSON.stringify(planJson(prepared.plan, prepared.head, prepared.errors), null, 2));
-    } else {
-      for (const line of formatPlan(prepared.plan, prepared.head)) deps.out(line);
-    }
-    return { code: refused ? 1 : 0, entries: [] };
-  }
-  const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
-  const announce = await beforeRecording(config, deps, acted);
   const ctx = makeDeployContext({
     config,
     paths: statePaths(config.base_dir),
@@ -70,13 +72,52 @@ export async function runOnce(
     head: prepared.head,
     deps,
   });
-  const entries = await executePlan(ctx, prepared.plan);
-  await announce(entries, {
+  if (command.dryRun) {
+    if (prepared.dockerDown) {
+      deps.logger.warn(`${prepared.dockerDown.message}: containers not checked`);
+    }
+    const plan = await pool(prepared.plan, config.jobs, (item) => previewRefusal(ctx, item));
+    for (const item of plan) {
+      if (item.action !== "refuse") continue;
+      for (const problem of item.problems) deps.err(`autostack: stack "${item.name}": ${problem}`);
+    }
+    if (command.json) {
+      deps.out(JSON.stringify(planJson(plan, prepared.head, prepared.errors), null, 2));
+    } else {
+      for (const line of formatPlan(plan, prepared.head)) deps.out(line);
+    }
+    const refused = prepared.errors.length > 0 || plan.some((i) => i.action === "refuse");
+    return { code: refused ? 1 : 0, entries: [] };
+  }
+  // Nothing can be deployed, removed or restarted: one line, nothing recorded.
+  if (prepared.dockerDown && prepared.plan.some(needsDocker)) throw prepared.dockerDown;
+  const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
+  const recording = await beforeRecording(config, deps, acted);
+  const run = await executePlan(ctx, prepared.plan, recording.previous);
+  await recording.announce(run.entries, run.news, {
     json: command.json,
     commit: prepared.head.commit,
-    failuresOnStderr: true,
   });
-  const bad = entries.some((e) => FAILURES.has(e.result)) ||
-    prepared.plan.some((i) => i.action === "skip_bad");
-  return { code: refused || bad ? 1 : 0, entries };
+  // After what was done is told: the host fault is the run's one line.
+  if (run.hostFault) throw run.hostFault;
+  const bad = prepared.errors.length > 0 || run.failed;
+  return { code: bad ? 1 : 0, entries: run.entries };
+}
+
+/**
+ * For `--dry-run`: a version the preflight's file checks refuse (they need no
+ * daemon and change nothing) is shown as `refused` instead of deployed.
+ */
+async function previewRefusal(ctx: DeployContext, item: PlanItem): Promise<PlanItem> {
+  if (item.action !== "deploy") return item;
+  const files = await checkFiles(ctx, item);
+  if (files.ok) return item;
+  const { bad: _, files: __, ...rest } = item;
+  return {
+    ...rest,
+    status: "refused",
+    action: "refuse",
+    why: files.message,
+    problems: [files.message],
+  };
 }

@@ -5,7 +5,16 @@
  * state only: no fetch.
  * @module
  */
-import { lastByStack, readBad, readDeployed, readHistory, statePaths } from "../state/mod.ts";
+import { errorMessage } from "../errors.ts";
+import { FAILURES, type HistoryEntry, type Result } from "../outcome.ts";
+import {
+  type BadMark,
+  lastByStack,
+  readBadLenient,
+  readDeployed,
+  readHistory,
+  statePaths,
+} from "../state/mod.ts";
 import type { StatusCommand } from "../cli.ts";
 import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
@@ -26,11 +35,13 @@ export interface StackStatus {
   project: string;
   commit: string | null;
   tree: string | null;
-  /** `true` while a deploy of it is in flight or was interrupted. */
+  /** `true` while a deploy of it is in flight or was interrupted (no outcome since it began). */
   pending: boolean;
   /** `healthy`, `stopped`, `down` (no containers), `unknown`, or `unhealthy: …`. */
   health: string;
-  last_result: string | null;
+  /** Containers running healthy (or done, for one-shot jobs) of all its containers, e.g. `2/2`. */
+  services: string;
+  last_result: Result | null;
   last_time: string | null;
   last_message: string | null;
   bad: { tree: string; commit: string; marked_at: string; reason: string } | null;
@@ -53,19 +64,43 @@ export function healthWords(summary: ProjectSummary | undefined): string {
   }`;
 }
 
+/** How many of a project's containers are up and healthy (or done), of how many: `2/2`. */
+export function servicesWords(summary: ProjectSummary | undefined): string {
+  const list = summary?.list ?? [];
+  const ready = list.filter((c) =>
+    (c.state === "running" && (c.health === "" || c.health === "healthy")) ||
+    (c.state === "exited" && c.exitCode === 0)
+  );
+  return `${ready.length}/${list.length}`;
+}
+
+/**
+ * Whether a bad mark is about the version the repo has now, as the last run
+ * saw it: the stack's last outcome is about the marked tree, or came before
+ * the mark. A mark on a version the repo has since moved past (a fix was
+ * deployed) stays in bad.json, in case that very tree comes back, but is not
+ * the stack's state.
+ */
+export function currentMark(mark: BadMark, last: HistoryEntry | undefined): boolean {
+  return last === undefined || last.tree === mark.tree || mark.marked_at >= last.time;
+}
+
 /** Gathers the status of every stack known to this host. */
 export async function gatherStatus(config: Config, deps: Deps): Promise<StackStatus[]> {
   const paths = statePaths(config.base_dir);
-  const [deployed, bad, history] = await Promise.all([
+  const [deployed, marks, history] = await Promise.all([
     readDeployed(paths),
-    readBad(paths.bad),
+    readBadLenient(paths.bad),
     readHistory(paths.history),
   ]);
+  // A corrupt bad.json must not hide the rest: show what it holds, name what is wrong.
+  if (marks.problem !== undefined) deps.logger.warn(marks.problem);
+  const bad = marks.marks;
   let projects: Map<string, ProjectSummary> | undefined;
   try {
     projects = await listProjects(deps.runner, engineOf(config.compose));
   } catch (error) {
-    deps.logger.warn(`cannot ask the container engine: ${String(error)}`);
+    deps.logger.warn(`cannot ask the container engine: ${errorMessage(error)}`);
   }
   const last = lastByStack(history);
   const names = [...new Set([...deployed.keys(), ...Object.keys(bad)])].sort();
@@ -73,30 +108,46 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
     const version = deployed.get(name);
     const entry = last.get(name);
     const project = liveProject(name, version);
+    const summary = projects?.get(project);
+    // A deploy that reached an outcome (failed, not restored) is not in flight.
+    const ended = entry !== undefined && version?.startedAt !== undefined &&
+      entry.time >= version.startedAt;
     return {
       stack: name,
       project,
       commit: version?.commit ?? null,
       tree: version?.tree ?? null,
-      pending: version?.pending ?? false,
-      health: projects ? healthWords(projects.get(project)) : "unknown",
+      pending: (version?.pending ?? false) && !ended,
+      health: projects ? healthWords(summary) : "unknown",
+      services: projects ? servicesWords(summary) : "-",
       last_result: entry?.result ?? null,
       last_time: entry?.time ?? null,
       last_message: entry?.message ?? null,
-      bad: Object.hasOwn(bad, name) ? bad[name]! : null,
+      bad: Object.hasOwn(bad, name) && currentMark(bad[name]!, entry) ? bad[name]! : null,
     };
   });
 }
 
 /** The status as aligned text lines. Pure. */
 export function formatStatus(stacks: readonly StackStatus[]): string[] {
-  const rows = [["STACK", "PROJECT", "COMMIT", "TREE", "HEALTH", "LAST", "WHEN", "BAD"]];
+  const rows = [[
+    "STACK",
+    "PROJECT",
+    "COMMIT",
+    "TREE",
+    "SERVICES",
+    "HEALTH",
+    "LAST",
+    "WHEN",
+    "BAD",
+  ]];
   for (const s of stacks) {
     rows.push([
       s.stack,
       s.project,
       `${short(s.commit ?? undefined)}${s.pending ? " (pending)" : ""}`,
       short(s.tree ?? undefined),
+      s.services,
       s.health,
       s.last_result ?? "-",
       s.last_time ? s.last_time.slice(0, 19).replace("T", " ") : "-",
@@ -116,5 +167,30 @@ export async function statusCommand(
   if (command.json) deps.out(JSON.stringify(stacks, null, 2));
   else if (stacks.length === 0) deps.out("no stacks deployed yet");
   else for (const line of formatStatus(stacks)) deps.out(line);
-  return 0;
+  if (!command.check) return 0;
+  const unwell = stacks.filter((s) => !isWell(s));
+  for (const s of unwell) deps.err(`autostack: stack "${s.stack}": ${whyUnwell(s)}`);
+  return unwell.length === 0 ? 0 : 1;
+}
+
+/**
+ * Whether a stack is as it should be, for `status --check`: its version
+ * deployed (not in flight, not failed), healthy, and not marked bad.
+ */
+export function isWell(s: StackStatus): boolean {
+  return whyUnwell(s) === undefined;
+}
+
+function whyUnwell(s: StackStatus): string | undefined {
+  if (s.health === "unknown") return "Docker could not be asked";
+  if (s.commit === null) return "not deployed";
+  if (s.pending) return "a deploy is in flight or was interrupted";
+  if (s.health !== "healthy") return s.health;
+  if (s.bad !== null && s.bad.tree !== s.tree) {
+    return `its repo version is marked bad: ${s.bad.reason}`;
+  }
+  if (s.last_result !== null && FAILURES.has(s.last_result)) {
+    return `last outcome: ${s.last_result}`;
+  }
+  return undefined;
 }

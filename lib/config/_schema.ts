@@ -2,7 +2,8 @@
  * Private to `config.ts`: the zod schema of each config key
  * (docs/configuration.md) and of the notify targets
  * (docs/notifications.md#targets), and the turning of zod issues into problem
- * lines `config: KEY: problem: VALUE`.
+ * lines `config: KEY: problem: VALUE`, where a VALUE that may hold a secret is
+ * redacted or left out.
  * @module
  */
 
@@ -12,18 +13,21 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../duration.ts";
 import { isRecord, showValue } from "../yaml_doc.ts";
+import { redactUrl, redactUrls } from "../redact.ts";
 
 /** Every top-level config key, in the order of docs/configuration.md#keys (and of problem lines). */
 export const CONFIG_KEYS = [
   "repo",
   "branch",
   "folders",
+  "nested",
   "base_dir",
   "mark_bad",
   "defaults",
   "notify",
   "prune",
   "jobs",
+  "keep_releases",
   "compose",
   "hostname",
   "interval",
@@ -75,10 +79,15 @@ export const CONFIG_SCHEMA = z.object({
   repo: text("must be a git URL or a path"),
   branch: text("must be a branch name").optional(),
   folders: listOf(folder, "must be a folder or a list of folders").default(["."]),
+  // Optional rather than defaulted: absent means false, and configs without it parse as before.
+  nested: z.boolean({ error: BOOLEAN }).optional(),
   base_dir: text("must be a path"),
   mark_bad: z.boolean({ error: BOOLEAN }).default(true),
   prune: z.boolean({ error: BOOLEAN }).default(false),
   jobs: z.number({ error: JOBS }).int({ error: JOBS }).positive({ error: JOBS }).default(1),
+  keep_releases: z.number({ error: JOBS }).int({ error: JOBS }).positive({ error: JOBS }).default(
+    3,
+  ),
   compose: z.preprocess(
     (v) => typeof v === "string" ? v.split(/\s+/).filter((w) => w !== "") : v,
     z.array(text(COMPOSE), { error: COMPOSE }).min(1, { error: COMPOSE }),
@@ -155,11 +164,28 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: Property
   });
 }
 
-/** `config: KEY: problem: VALUE`; the value is left out when there is none. */
+/**
+ * `config: KEY: problem: VALUE`; the value is left out when there is none or
+ * it may be a secret (`webhook_secret`, notify headers), and a notify URL is
+ * shown without its path, query and user part: the secret of a Slack or
+ * Discord hook is its path. Every other URL in a value is shown so too.
+ */
 export function problemLine(path: readonly PropertyKey[], problem: string, value?: unknown) {
   const key = path.map((p, i) => typeof p === "number" ? `[${p}]` : i ? `.${String(p)}` : String(p))
     .join("");
-  return value === undefined
+  const shown = showSafely(path, value);
+  return shown === undefined
     ? `config: ${key}: ${problem}`
-    : `config: ${key}: ${problem}: ${showValue(value)}`;
+    : `config: ${key}: ${problem}: ${shown}`;
+}
+
+/** The value as a problem line may show it; `undefined` to leave it out. */
+function showSafely(path: readonly PropertyKey[], value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const [top, , field] = path;
+  if (top === "webhook_secret" || (top === "notify" && field === "headers")) return undefined;
+  if (top === "notify" && (field === undefined || field === "url") && typeof value === "string") {
+    return showValue(redactUrl(value));
+  }
+  return redactUrls(showValue(value));
 }

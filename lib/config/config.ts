@@ -31,6 +31,8 @@ export interface Config {
   branch?: string;
   /** Watched folders, relative to the repo root, normalized (`"."` = the root). */
   folders: string[];
+  /** Stacks at any depth below a watched folder (docs/how-it-works.md#discovery); absent = false. */
+  nested?: boolean;
   /** Where the state lives (docs/how-it-works.md#state); absolute. */
   base_dir: string;
   /** Mark versions that fail as bad (docs/how-it-works.md#bad-marks). */
@@ -43,6 +45,8 @@ export interface Config {
   prune: boolean;
   /** How many stacks may deploy at the same time. */
   jobs: number;
+  /** How many healthy versions of each stack are kept for `rollback` (the good one included). */
+  keep_releases: number;
   /** The compose command as argv words, e.g. `["docker", "compose"]`. */
   compose: string[];
   /** Matched against a stack's `hosts` setting. */
@@ -59,14 +63,30 @@ export interface Config {
   warnings: string[];
 }
 
+/** The config file to read, and who named it. */
+export interface ConfigChoice {
+  /** The file, absolute. */
+  path: string;
+  /**
+   * `--config` or `$AUTOSTACK_CONFIG`: the file must exist. `undefined` for
+   * the default `./autostack.yaml`, which may be missing when the environment
+   * holds the config.
+   */
+  namedBy?: "--config" | "$AUTOSTACK_CONFIG";
+}
+
 /** Which file to read: --config, else $AUTOSTACK_CONFIG, else ./autostack.yaml (resolved against cwd). */
 export function configPath(
   flag: string | undefined,
   env: Record<string, string | undefined>,
   cwd: string,
-): string {
-  const chosen = [flag, env.AUTOSTACK_CONFIG].find((p) => p !== undefined && p !== "");
-  return resolve(cwd, chosen ?? "autostack.yaml");
+): ConfigChoice {
+  if (flag !== undefined && flag !== "") return { path: resolve(cwd, flag), namedBy: "--config" };
+  const fromEnv = env.AUTOSTACK_CONFIG;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    return { path: resolve(cwd, fromEnv), namedBy: "$AUTOSTACK_CONFIG" };
+  }
+  return { path: resolve(cwd, "autostack.yaml") };
 }
 
 /**
@@ -87,6 +107,11 @@ export function parseConfig(
     .map((key) => `config: ${key}: ${unknownKeyMessage(key, CONFIG_KEYS)}`);
   const checked = CONFIG_SCHEMA.safeParse(raw, { reportInput: true });
   if (!checked.success) problems.push(...issueLines(checked.error.issues));
+  const home = env.HOME;
+  const repo = checked.success ? expandHome("repo", checked.data.repo, home, problems) : "";
+  const baseDir = checked.success
+    ? expandHome("base_dir", checked.data.base_dir, home, problems)
+    : "";
   const defaults = checkSettingsObject(raw.defaults, "config: defaults");
   problems.push(...defaults.errors.map(formatProblem));
   warnings.push(...defaults.warnings.map(formatProblem));
@@ -102,8 +127,8 @@ export function parseConfig(
   const data = checked.data;
   return {
     ...data,
-    repo: isLocalPath(data.repo) ? resolve(base, data.repo) : data.repo,
-    base_dir: resolve(base, data.base_dir),
+    repo: isLocalPath(repo) ? resolve(base, repo) : repo,
+    base_dir: resolve(base, baseDir),
     hostname: data.hostname ?? defaultsFromHost.hostname,
     defaults: defaults.values,
     notify: notify.targets,
@@ -112,12 +137,20 @@ export function parseConfig(
   };
 }
 
-/** Reads the file (a missing file is fine when env supplies the required keys) and calls {@link parseConfig}. */
+/**
+ * Reads the file and calls {@link parseConfig}. A file named by `--config` or
+ * `$AUTOSTACK_CONFIG` (or given as a plain path) must exist; only the default
+ * `./autostack.yaml` may be missing, when the environment supplies the
+ * required keys.
+ */
 export async function loadConfig(
-  path: string,
+  choice: string | ConfigChoice,
   env: Record<string, string | undefined>,
   defaultsFromHost: { hostname: string } = { hostname: hostName() },
 ): Promise<Config> {
+  const { path, namedBy }: { path: string; namedBy?: string } = typeof choice === "string"
+    ? { path: choice, namedBy: "" }
+    : choice;
   let text: string | undefined;
   try {
     text = await Deno.readTextFile(path);
@@ -126,6 +159,10 @@ export async function loadConfig(
       throw new ConfigError(`config: ${path}: cannot read: ${errorMessage(error)}`, {
         cause: error,
       });
+    }
+    if (namedBy !== undefined) {
+      const by = namedBy === "" ? "" : ` (named by ${namedBy})`;
+      throw new ConfigError(`config: ${path}: not found${by}`, { cause: error });
     }
   }
   return parseConfig(text, path, env, defaultsFromHost);
@@ -147,9 +184,11 @@ function readFile(text: string | undefined, file: string): Record<string, unknow
 /** How an `AUTOSTACK_<KEY>` string becomes a value; anything else stays a string. */
 const ENV_KINDS: Partial<Record<ConfigKey, "list" | "boolean" | "number" | "yaml">> = {
   folders: "list",
+  nested: "boolean",
   mark_bad: "boolean",
   prune: "boolean",
   jobs: "number",
+  keep_releases: "number",
   defaults: "yaml",
   notify: "yaml",
 };
@@ -198,6 +237,27 @@ function sortByKey(problems: string[]): string[] {
     return index === -1 ? CONFIG_KEYS.length : index;
   };
   return [...problems].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * `~` or `~/…` at the start of a path is `$HOME` (from `env`), as in a shell;
+ * without it, or as `~user/…`, it is a problem, never a folder named `~`.
+ */
+function expandHome(
+  key: ConfigKey,
+  path: string,
+  home: string | undefined,
+  problems: string[],
+): string {
+  if (!path.startsWith("~")) return path;
+  const user = /^~([^/]+)/.exec(path);
+  if (user !== null) {
+    const problem = `~${user[1]} is not supported, write the full path`;
+    problems.push(`config: ${key}: ${problem}: ${JSON.stringify(path)}`);
+  } else if (home === undefined || home === "") {
+    problems.push(`config: ${key}: ~ needs $HOME, which is not set: ${JSON.stringify(path)}`);
+  } else return home + path.slice(1);
+  return path;
 }
 
 /**

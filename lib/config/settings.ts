@@ -18,6 +18,7 @@ import {
 } from "./deploy_block.ts";
 import { isRecord, showValue, unknownKeyMessage } from "../yaml_doc.ts";
 import { parseDuration } from "../duration.ts";
+import { deployFilesFor } from "../names.ts";
 
 /** How a stack's new version is brought up (docs/how-it-works.md#deploy-steps). */
 export type Method = "blind" | "simple" | "canary";
@@ -194,7 +195,8 @@ export function parseSettings(input: {
 }
 
 /**
- * Reads `deploy.yaml` (else `deploy.yml`) in `dir` and the compose file, then
+ * Reads `deploy.yaml` (else `deploy.yml`; `NAME-deploy.yaml` / `.yml` for a
+ * compose file `NAME-compose.yaml`) in `dir` and the compose file, then
  * {@link parseSettings}. `shownDir` is the path used in messages (e.g.
  * "stacks/web"). `exists`, when given, says which files are in the folder (a
  * clone checked out at a commit holds exactly that commit's files), so a run
@@ -221,7 +223,10 @@ function readSettings(
 ): SettingsResult {
   const read = (name: string) =>
     exists && !exists(name) ? undefined : readSource(join(dir, name), posix.join(shownDir, name));
-  const [yamlFile, ymlFile, compose] = ["deploy.yaml", "deploy.yml", composeFileName].map(read);
+  // `caddy-compose.yaml` goes with `caddy-deploy.yaml` (docs/how-it-works.md#discovery).
+  const [yamlFile, ymlFile, compose] = [...deployFilesFor(composeFileName), composeFileName].map(
+    read,
+  );
   const readErrors = [yamlFile, ymlFile, compose].flatMap((r) => r?.problem ?? []);
   const result = parseSettings({
     deployFile: yamlFile?.source ?? ymlFile?.source,

@@ -5,10 +5,12 @@
  * history line per outcome.
  * @module
  */
-import { errorMessage } from "../errors.ts";
-import { type HistoryEntry, historyEntry, type Outcome } from "../outcome.ts";
+import { errorMessage, type HostError, hostFault } from "../errors.ts";
+import { FAILURES, type HistoryEntry, historyEntry, isNews, type Outcome } from "../outcome.ts";
 import { pool } from "../pool.ts";
-import { appendHistory, lastEntries, readVersion, shouldRecord } from "../state/mod.ts";
+import { appendHistory, readVersion, shouldRecord } from "../state/mod.ts";
+import { markVersionBad } from "./marks.ts";
+import { type Preflight, preflight } from "./preflight.ts";
 import { deployCanary, needsCanary, takeDownStack } from "./canary/mod.ts";
 import { clearVersions } from "./clear.ts";
 import type { DeployContext } from "./context.ts";
@@ -18,19 +20,44 @@ import { liveProject } from "./projects.ts";
 import { deploySimple } from "./simple.ts";
 import { filesTarget } from "./targets.ts";
 
-/** Executes the plan; returns the history entries written this run. */
+/** What a run's plan came to. */
+export interface Executed {
+  /** The history entries written, in plan order. */
+  entries: HistoryEntry[];
+  /** Whether any stack failed, told or not (a failure told before still makes the run exit 1). */
+  failed: boolean;
+  /** Those that tell the operator something new (printed and notified; see `isNews`). */
+  news: HistoryEntry[];
+  /** The host fault that stopped the run (Docker gone, disk full), when one did. */
+  hostFault?: HostError;
+}
+
+/**
+ * Executes the plan. `previous` holds each acted stack's last history entry
+ * (read before the run): it decides what is written and what is news. A host
+ * fault stops the run: the stacks not started yet are left alone, and the one
+ * it hit records nothing and is left to be redone (its version stays pending).
+ */
 export async function executePlan(
   ctx: DeployContext,
   plan: readonly PlanItem[],
-): Promise<HistoryEntry[]> {
-  const todo = plan.filter((i) => i.action !== "none");
-  if (todo.length === 0) return [];
-  // Only a skipped bad version looks back (to be written once).
-  const skipped = todo.filter((i) => i.action === "skip_bad").map((i) => i.name);
-  const last = await lastEntries(ctx.paths.history, skipped);
-  const entries = await pool(todo, ctx.config.jobs, async (item) => {
+  previous: ReadonlyMap<string, HistoryEntry>,
+): Promise<Executed> {
+  const todo = plan.filter((i): i is Acted => i.action !== "none");
+  let stopped: HostError | undefined;
+  let failed = false;
+  const done = await pool(todo, ctx.config.jobs, async (item) => {
+    if (stopped !== undefined) return undefined;
     const started = ctx.deps.now().getTime();
-    const outcome = await actOn(ctx, item);
+    let outcome: Outcome;
+    try {
+      outcome = await actOn(ctx, item);
+    } catch (error) {
+      const host = hostFault(error);
+      if (host === undefined) throw error;
+      stopped ??= host;
+      return undefined;
+    }
     const entry = historyEntry({
       time: ctx.deps.now(),
       stack: item.name,
@@ -39,18 +66,38 @@ export async function executePlan(
       ms: ctx.deps.now().getTime() - started,
       project: liveProject(item.name, item.deployed),
     }, outcome);
+    if (FAILURES.has(entry.result)) failed = true;
+    const last = previous.get(item.name);
+    // Starting a lost good version again did something, whatever was said before.
     const restarted = item.action === "skip_bad" && item.restart;
-    if (!restarted && !shouldRecord(last.get(item.name), entry)) return undefined;
+    if (!restarted && !shouldRecord(last, entry)) return undefined;
     await appendHistory(ctx.paths.history, entry);
-    return entry;
+    return { entry, news: restarted || isNews(last, entry) };
   });
-  return entries.filter((e): e is HistoryEntry => e !== undefined);
+  const written = done.filter((d) => d !== undefined);
+  return {
+    entries: written.map((d) => d.entry),
+    failed,
+    news: written.filter((d) => d.news).map((d) => d.entry),
+    ...(stopped === undefined ? {} : { hostFault: stopped }),
+  };
 }
 
-async function actOn(ctx: DeployContext, item: Exclude<PlanItem, { action: "none" }>) {
+/** A plan item the run acts on. */
+type Acted = Exclude<PlanItem, { action: "none" }>;
+
+/** Acts on one item; throws only a host fault, which stops the run. */
+async function actOn(ctx: DeployContext, item: Acted): Promise<Outcome> {
   switch (item.action) {
     case "deploy":
       return await deploy(ctx, item);
+    case "refuse":
+      return {
+        result: "refused",
+        message: item.problems.join("; "),
+        services: [],
+        method: item.settings?.method ?? "",
+      };
     case "skip_bad": {
       const outcome: Outcome = {
         result: "skipped_bad",
@@ -72,13 +119,44 @@ async function actOn(ctx: DeployContext, item: Exclude<PlanItem, { action: "none
  */
 async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
   const method = item.settings.method === "canary" ? "simple" : item.settings.method;
-  const simple = (note?: string) => deploySimple(ctx, item, method, note);
   try {
-    return await needsCanary(ctx, item) ? await deployCanary(ctx, item, simple) : await simple();
+    const check = await preflight(ctx, item);
+    if (!check.ok) return await refuse(ctx, item, check);
+    const simple = (note?: string) => deploySimple(ctx, item, method, note, check.services);
+    const outcome = await needsCanary(ctx, item)
+      ? await deployCanary(ctx, item, simple)
+      : await simple();
+    if (item.status !== "adopt") return outcome;
+    return { ...outcome, message: `adopted (${item.why}); ${outcome.message}` };
   } catch (error) {
+    const host = hostFault(error);
+    if (host !== undefined) throw host;
     // Docker or file errors end this stack's deploy, not the run.
     return { result: "failed", message: errorMessage(error), services: [], method };
   }
+}
+
+/**
+ * A version the preflight refused: nothing was touched. Marked bad when the
+ * version is at fault (unless `mark_bad` is off); a host fault (a registry
+ * down, a network not created yet) is tried again next run.
+ */
+async function refuse(
+  ctx: DeployContext,
+  item: DeployItem,
+  check: Extract<Preflight, { ok: false }>,
+): Promise<Outcome> {
+  const mark = check.cause === "version" && (item.settings.mark_bad ?? ctx.config.mark_bad);
+  if (mark) await markVersionBad(ctx, item.name, item.stack.tree, check.message);
+  const after = check.cause === "version"
+    ? mark ? "; version marked bad" : ""
+    : "; tried again next run";
+  return {
+    result: "refused",
+    message: `${check.message}${after}; the running version was left untouched`,
+    services: [],
+    method: item.settings.method,
+  };
 }
 
 /** Starts the deployed version again from `running_stacks/NAME` (its containers were removed). */

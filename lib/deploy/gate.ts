@@ -6,7 +6,7 @@
  */
 import { type ComposeTarget, describeFaults, type Verdict, waitHealthy } from "../docker/mod.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, HostError } from "../errors.ts";
 import { healthProgress } from "./progress.ts";
 import type { DeploySettings } from "../config/mod.ts";
 import type { ServiceFault } from "../outcome.ts";
@@ -21,12 +21,16 @@ export interface Gate {
   services: ServiceFault[];
 }
 
-/** `up -d`, then (simple) wait for healthy within `health_timeout`. */
+/**
+ * `up -d`, then (simple) wait for healthy within `health_timeout`. `services`
+ * are the project's services when the caller knows them (the preflight).
+ */
 export async function upAndCheck(
   ctx: DeployContext,
   target: ComposeTarget,
   settings: DeploySettings,
   method: "blind" | "simple",
+  services?: string[],
 ): Promise<Gate> {
   // waitHealthy asks `config --services` once `up` is done, not alongside it:
   // a healthcheck's first probe is an interval away anyway, while a compose
@@ -34,13 +38,15 @@ export async function upAndCheck(
   try {
     await ctx.compose.up(target);
   } catch (error) {
+    // A daemon that does not answer is the host's fault, not the version's.
+    if (error instanceof HostError) throw error;
     return { ok: false, message: errorMessage(error), services: [] };
   }
   if (method === "blind") return { ok: true, message: "", services: [] };
   const verdict = await watchHealth(ctx, target, settings.health_timeout, {
     name: target.project,
     step: "waiting_health",
-  });
+  }, services);
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {
     ok: false,
@@ -59,6 +65,7 @@ export async function watchHealth(
   target: ComposeTarget,
   timeoutMs: number,
   at: { name: string; step: string },
+  services?: string[],
 ): Promise<Verdict> {
   let ticks = 0;
   const progress = healthProgress(ctx.deps.isTerminal, target.project, timeoutMs);
@@ -74,5 +81,6 @@ export async function watchHealth(
     },
     target,
     timeoutMs,
+    services,
   ).finally(() => progress.done());
 }

@@ -2,13 +2,16 @@
  * The deploy's use of `pre_deploy` / `post_deploy`
  * (docs/how-it-works.md#scripts), shared by the simple and canary methods: run
  * a hook with the stack's time limit, and turn a failed one into a
- * `script_error` outcome that says what happened after.
+ * `script_error` outcome that says what happened after, and hold back a
+ * version whose `pre_deploy` failed.
  * @module
  */
 import type { DeployContext } from "./context.ts";
 import { runScript, type ScriptResult, type ScriptRun } from "./scripts.ts";
 import type { DeploySettings } from "../config/mod.ts";
 import type { Outcome } from "../outcome.ts";
+import { markVersionBad } from "./marks.ts";
+import type { DeployItem } from "./plan.ts";
 
 /**
  * The environment of a stack's hooks (docs/how-it-works.md#scripts): the stack, the version being
@@ -60,5 +63,23 @@ export function hookFailure(
     services: [],
     method,
     ...(script.tail ? { output: script.tail } : {}),
+  };
+}
+
+/**
+ * Holds back a version whose `pre_deploy` failed, like a bad version: marked
+ * (unless `mark_bad` is off), it is not tried again on every run, each try
+ * touching the running stack, until it changes, `bad clear` or `--force`.
+ */
+export async function holdBack(
+  ctx: DeployContext,
+  item: Pick<DeployItem, "name" | "stack" | "settings">,
+  failed: Outcome,
+): Promise<Outcome> {
+  if (!(item.settings.mark_bad ?? ctx.config.mark_bad)) return failed;
+  await markVersionBad(ctx, item.name, item.stack.tree, failed.message);
+  return {
+    ...failed,
+    message: `${failed.message}; version held back (bad clear or --force to try it again)`,
   };
 }

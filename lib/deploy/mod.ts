@@ -19,3 +19,4 @@ export * from "./rollback.ts";
 export * from "./hooks.ts";
 export * from "./scripts.ts";
 export * from "./progress.ts";
+export * from "./preflight.ts";

@@ -20,7 +20,9 @@ export type PlanStatus =
   | "bad"
   | "removed"
   | "disabled"
-  | "error";
+  | "error"
+  | "refused"
+  | "adopt";
 
 /** What the run will do about a stack. */
 export type PlanAction = PlanItem["action"];
@@ -75,16 +77,25 @@ export interface RemoveItem extends PlanBase, Partial<InRepo> {
   action: "remove";
 }
 
-/** Nothing to do: unchanged, disabled, refused for its settings, or removed without `prune`. */
+/**
+ * Refused without touching anything: its settings are invalid (`error`), or,
+ * for `--dry-run`, the preflight refused the version (`refused`).
+ */
+export interface RefuseItem extends PlanBase, Partial<InRepo> {
+  /** What `run` does about it. */
+  action: "refuse";
+  /** What is wrong, one line each. */
+  problems: string[];
+}
+
+/** Nothing to do: unchanged, disabled, or removed without `prune`. */
 export interface NoneItem extends PlanBase, Partial<InRepo> {
   /** What `run` does about it. */
   action: "none";
-  /** Settings errors, one line each, for an `error` stack. */
-  problems?: string[];
 }
 
 /** One line of the plan, keyed on what the run does about it. */
-export type PlanItem = DeployItem | SkipBadItem | RemoveItem | NoneItem;
+export type PlanItem = DeployItem | SkipBadItem | RemoveItem | RefuseItem | NoneItem;
 
 /** What the plan needs to know of a compose project's containers (one `docker ps` per run). */
 export interface ProjectCount {
@@ -92,6 +103,8 @@ export interface ProjectCount {
   containers: number;
   /** How many of them are running. */
   running: number;
+  /** The folder compose ran the project from. */
+  workingDir?: string;
 }
 
 /** Everything {@link planRun} decides from. */
@@ -147,7 +160,7 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
   };
   if (!result?.settings) {
     const problems = (result?.errors ?? []).map(formatProblem);
-    return { ...base, status: "error", action: "none", why: "invalid deploy settings", problems };
+    return { ...base, status: "error", action: "refuse", why: "invalid deploy settings", problems };
   }
   const settings = result.settings;
   if (settings.mode === "swarm") {
@@ -155,7 +168,7 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return {
       ...base,
       status: "error",
-      action: "none",
+      action: "refuse",
       why: "unsupported mode",
       problems: [problem],
     };
@@ -201,6 +214,17 @@ function versionStatus(
   deployed: VersionInfo | undefined,
 ): { status: PlanStatus; action: "deploy" | "none"; why: string } {
   if (!input.deployed.has(stack.name)) {
+    // A project of that name runs here, started by hand or by another tool.
+    const running = input.projects?.get(stack.name);
+    if (running && running.containers > 0) {
+      const from = running.workingDir ? ` from ${running.workingDir}` : "";
+      return {
+        status: "adopt",
+        action: "deploy",
+        why: `a compose project "${stack.name}" not deployed by autostack runs here${from}: ` +
+          "it is taken down and replaced",
+      };
+    }
     return { status: "new", action: "deploy", why: "not deployed yet" };
   }
   if (!deployed) {

@@ -9,10 +9,19 @@ import { join } from "node:path";
 import { readBad, readDeployed, statePaths } from "../state/mod.ts";
 import { type Config, loadSettings, type SettingsResult } from "../config/mod.ts";
 import { engineOf, listProjects, type ProjectSummary } from "../docker/mod.ts";
-import { discoverStacks, type Head, type Repo, repoName, syncRepo } from "../repo/mod.ts";
+import {
+  discoverStacks,
+  type Head,
+  readForDiscovery,
+  type Repo,
+  repoName,
+  type Skipped,
+  syncRepo,
+} from "../repo/mod.ts";
 import { type PlanItem, planRun } from "./plan.ts";
 import type { Deps } from "../deps.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, DockerDownError, errorMessage, UsageError } from "../errors.ts";
+import { parseDuration } from "../duration.ts";
 
 /** A decided run: the commit, the clone and what to do per stack. */
 export interface PreparedRun {
@@ -22,8 +31,12 @@ export interface PreparedRun {
   repo: Repo;
   /** One item per stack in the repo or deployed here. */
   plan: PlanItem[];
-  /** Problems that refused stacks outright (name clashes, missing folders). */
+  /** Problems that refused stacks outright (name clashes, missing folders, links). */
   errors: string[];
+  /** What discovery looked at and skipped, with why (also logged at `info`). */
+  skipped: Skipped[];
+  /** Docker did not answer when asked for its containers: a run cannot act. */
+  dockerDown?: DockerDownError;
 }
 
 /** Options of {@link prepareRun}. */
@@ -53,8 +66,16 @@ export async function prepareRun(
     branch: config.branch,
     log: (m) => deps.logger.info(m),
     askpass: deps.env.GIT_ASKPASS,
+    remoteTimeoutMs: gitTimeout(deps.env),
   });
-  const found = discoverStacks(entries, config.folders, head.tree, repoName(config.repo));
+  // docs/how-it-works.md#discovery: the same rule as validate, over git's listing.
+  const found = discoverStacks(entries, config.folders, head.tree, repoName(config.repo), {
+    nested: config.nested,
+    composeFiles: config.defaults.compose_files,
+    ...await readForDiscovery(paths.repo, entries),
+  });
+  await repo.storeTrees(found.trees);
+  for (const skip of found.skipped) deps.logger.info(`${skip.path}: ${skip.why}`);
   const files = new Set(entries.filter((e) => e.type === "blob").map((e) => e.path));
   const settings = new Map<string, SettingsResult>();
   await Promise.all(found.stacks.map(async (stack) => {
@@ -65,7 +86,8 @@ export async function prepareRun(
       await loadSettings(dir, stack.path, stack.composeFile, config.defaults, exists),
     );
   }));
-  const [deployed, bad, projects] = await local;
+  const [deployed, bad, asked] = await local;
+  const projects = asked instanceof DockerDownError ? undefined : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
   const plan = planRun({
     stacks: found.stacks,
@@ -79,17 +101,34 @@ export async function prepareRun(
     only: options.only,
   });
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
-  return { head, repo, plan, errors: found.errors };
+  const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};
+  return { head, repo, plan, errors: found.errors, skipped: found.skipped, ...down };
+}
+
+/** `AUTOSTACK_GIT_TIMEOUT`: how long a clone or fetch may take (docs/how-it-works.md#discovery). */
+function gitTimeout(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.AUTOSTACK_GIT_TIMEOUT;
+  if (raw === undefined || raw === "") return undefined;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) {
+    throw new ConfigError(
+      `AUTOSTACK_GIT_TIMEOUT: must be a positive duration such as 90s, 5m or 1h: "${raw}"`,
+    );
+  }
+  return ms;
 }
 
 async function askProjects(
   deps: Deps,
   config: Config,
-): Promise<Map<string, ProjectSummary> | undefined> {
+): Promise<Map<string, ProjectSummary> | DockerDownError | undefined> {
   try {
     return await listProjects(deps.runner, engineOf(config.compose));
   } catch (error) {
-    deps.logger.warn(`cannot list containers (${String(error)}): missing containers not checked`);
+    if (error instanceof DockerDownError) return error;
+    deps.logger.warn(
+      `cannot list containers (${errorMessage(error)}): missing containers not checked`,
+    );
     return undefined;
   }
 }
@@ -110,6 +149,9 @@ async function addChangedFiles(repo: Repo, plan: PlanItem[]): Promise<void> {
   await Promise.all(plan.map(async (item) => {
     if (item.status !== "changed" || !item.deployed || !item.stack) return;
     if (item.deployed.tree === item.stack.tree) return;
-    item.files = await repo.changedFiles(item.deployed.tree, item.stack.tree);
+    const files = await repo.changedFiles(item.deployed.tree, item.stack.tree);
+    // A file stack's tree names its files as its copy does: show the repo's names.
+    const named = new Map(item.stack.files?.map((f) => [f.to, f.from]));
+    item.files = files?.map((file) => named.get(file) ?? file);
   }));
 }

@@ -2,7 +2,8 @@
  * The `pre_deploy` / `post_deploy` scripts (docs/how-it-works.md#scripts):
  * `sh -c COMMAND` in the stack's folder of the clone, with the `AUTOSTACK_*`
  * variables and a time limit. Output goes to the log line by line and, cut to
- * its last lines, back to the caller for the history entry.
+ * its last lines, back to the caller for the history entry. A script may print
+ * without end: each line costs O(1) and is cut at {@link MAX_LINE_CHARS}.
  *
  * This is the one place that starts a process with `Deno.Command` instead of
  * the dax {@link import("../process.ts").Runner}: a script must run in its own
@@ -50,6 +51,8 @@ export interface ScriptResult {
 /** How many lines of output {@link ScriptResult.tail} keeps. */
 export const TAIL_LINES = 20;
 const MAX_OUTPUT_CHARS = 1 << 20;
+/** How much of one line is kept and logged (4 KiB); the rest is cut, and the line says so. */
+export const MAX_LINE_CHARS = 4096;
 /** How long to wait for the output to end once the script itself has exited. */
 const DRAIN_MS = 1000;
 
@@ -146,9 +149,14 @@ async function pump(
   stream.end();
 }
 
-/** Collects output lines from one or more streams, logs each, and keeps the last MiB. */
+/**
+ * Collects output lines from one or more streams, logs each, and keeps the
+ * last MiB. The kept lines are a queue whose head moves instead of shifting
+ * the array (a shift per line made 50 MB of short lines take 30 s).
+ */
 class OutputLines {
   #lines: string[] = [];
+  #head = 0;
   #chars = 0;
   #cut = 0;
   #open = new Set<{ end(): void }>();
@@ -158,18 +166,37 @@ class OutputLines {
     this.#onLine = onLine;
   }
 
-  /** A line splitter for one stream: a partial line waits for the rest of it. */
+  /**
+   * A line splitter for one stream: a partial line waits for the rest of it,
+   * but only its first {@link MAX_LINE_CHARS} are kept (50 MB on one line
+   * once took 800 MB); the rest is counted.
+   */
   stream(): { push(text: string): void; end(): void } {
     let partial = "";
+    let dropped = 0;
     const handle = {
       push: (text: string) => {
-        const parts = (partial + text).split("\n");
-        partial = parts.pop() ?? "";
-        for (const line of parts) this.add(line);
+        let from = 0;
+        while (from <= text.length) {
+          const newline = text.indexOf("\n", from);
+          const to = newline === -1 ? text.length : newline;
+          const room = MAX_LINE_CHARS - partial.length;
+          if (to - from <= room) partial += text.slice(from, to);
+          else {
+            partial += text.slice(from, from + room);
+            dropped += to - from - room;
+          }
+          if (newline === -1) return;
+          this.add(partial, dropped);
+          partial = "";
+          dropped = 0;
+          from = newline + 1;
+        }
       },
       end: () => {
-        if (partial !== "") this.add(partial);
+        if (partial !== "" || dropped > 0) this.add(partial, dropped);
         partial = "";
+        dropped = 0;
         this.#open.delete(handle);
       },
     };
@@ -182,25 +209,32 @@ class OutputLines {
     for (const stream of [...this.#open]) stream.end();
   }
 
-  /** Adds one line. */
-  add(raw: string): void {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  /** Adds one line, of which `dropped` more characters were cut. */
+  add(raw: string, dropped = 0): void {
+    const text = dropped === 0 && raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const line = dropped > 0 ? `${text} [… ${dropped} more characters cut]` : text;
     this.#onLine(line);
-    const kept = line.length > MAX_OUTPUT_CHARS ? line.slice(-MAX_OUTPUT_CHARS) : line;
-    this.#lines.push(kept);
-    this.#chars += kept.length + 1;
-    while (this.#chars > MAX_OUTPUT_CHARS && this.#lines.length > 1) {
-      this.#chars -= (this.#lines.shift() ?? "").length + 1;
+    this.#lines.push(line);
+    this.#chars += line.length + 1;
+    while (this.#chars > MAX_OUTPUT_CHARS && this.#lines.length - this.#head > 1) {
+      this.#chars -= (this.#lines[this.#head] ?? "").length + 1;
+      this.#lines[this.#head++] = "";
       this.#cut++;
+    }
+    // Drop the dead head now and then: amortized O(1), and the array stays at most twice its lines.
+    if (this.#head > 1024 && this.#head * 2 > this.#lines.length) {
+      this.#lines = this.#lines.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   /** The output and its tail. */
   result(): { output: string; tail: string } {
+    const lines = this.#lines.slice(this.#head);
     const cut = this.#cut > 0 ? [`[… ${this.#cut} earlier lines cut]`] : [];
     return {
-      output: [...cut, ...this.#lines].join("\n"),
-      tail: this.#lines.slice(-TAIL_LINES).join("\n"),
+      output: [...cut, ...lines].join("\n"),
+      tail: lines.slice(-TAIL_LINES).join("\n"),
     };
   }
 }

@@ -10,8 +10,9 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, installFiles, readVersion, saveGood, writeVersion } from "../state/mod.ts";
+import { clearBad, readVersion, saveGood, writeVersion } from "../state/mod.ts";
 import { evaluateHealth } from "../docker/mod.ts";
+import { copyStack } from "../repo/mod.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
 import { changeBad, markVersionBad } from "./marks.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
@@ -19,7 +20,8 @@ import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
 import { clearVersions } from "./clear.ts";
 import { restoreGood } from "./restore.ts";
-import { hookEnv, hookFailure, runHook } from "./hooks.ts";
+import { holdBack, hookEnv, hookFailure, runHook } from "./hooks.ts";
+import { DockerDownError, errorMessage, hostFault } from "../errors.ts";
 import type { DeploySettings } from "../config/mod.ts";
 import type { Outcome } from "../outcome.ts";
 
@@ -27,16 +29,18 @@ import type { Outcome } from "../outcome.ts";
  * Deploys the repo's version of `item` with `blind` or `simple`: the old
  * version goes down, the new one comes up and (`simple`) must turn healthy,
  * else the good version comes back. `note` ends the outcome's message (the
- * canary says there why it fell back to these steps). Throws only on Docker or
- * file errors, which the caller turns into a `failed` outcome.
+ * canary says there why it fell back to these steps); `services`, when the
+ * preflight read them, spares the gate asking compose again. Throws only on
+ * Docker or file errors, which the caller turns into a `failed` outcome.
  */
 export async function deploySimple(
   ctx: DeployContext,
   item: DeployItem,
   method: "blind" | "simple",
   note = "",
+  services?: string[],
 ): Promise<Outcome> {
-  const outcome = await simpleSteps(ctx, item, method);
+  const outcome = await simpleSteps(ctx, item, method, services);
   return { ...outcome, message: `${outcome.message}${note}` };
 }
 
@@ -44,6 +48,7 @@ async function simpleSteps(
   ctx: DeployContext,
   item: DeployItem,
   method: "blind" | "simple",
+  services: string[] | undefined,
 ): Promise<Outcome> {
   const { name, stack, settings } = item;
   const { paths, compose } = ctx;
@@ -74,28 +79,35 @@ async function simpleSteps(
     output = pre.tail;
     if (!pre.ok) {
       if (hasOld) await compose.start(old).catch(() => {});
-      return hookFailure("pre_deploy", pre, method, "the old version was started again");
+      const after = hasOld ? "the old version was started again" : "nothing was started";
+      return await holdBack(ctx, item, hookFailure("pre_deploy", pre, method, after));
     }
   }
 
-  if (oldHealthy) await saveGood(paths, name);
+  if (oldHealthy) await saveGood(paths, name, ctx.config.keep_releases);
   if (hasOld) await compose.down(old);
   checkpoint(ctx, name, "after_down");
 
-  await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
-  checkpoint(ctx, name, "after_clear");
-  await installFiles(repoDir, running);
   const version = { commit: ctx.head.commit, tree: stack.tree, pending: true };
-  await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
+  try {
+    await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
+    checkpoint(ctx, name, "after_clear");
+    await copyStack(paths.repo, stack, running);
+    await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
+  } catch (error) {
+    // The old version is down: a full disk must not leave the stack down too.
+    if (oldHealthy) await putGoodBack(ctx, name, settings, error);
+    throw error;
+  }
   checkpoint(ctx, name, "after_copy");
 
   const target = await filesTarget(ctx, name, running, settings);
-  const gate = await upAndCheck(ctx, target, settings, method);
+  const gate = await upAndCheck(ctx, target, settings, method, services);
   if (!gate.ok) return await onUnhealthy(ctx, item, settings, method, gate);
   await writeVersion(running, { ...version, pending: false });
   // Seen healthy: this is now the version to go back to, even if a later run
   // is killed before its step 5 could copy it (blind saw nothing, so it waits).
-  if (method === "simple") await saveGood(paths, name);
+  if (method === "simple") await saveGood(paths, name, ctx.config.keep_releases);
   // A version marked bad that was forced (--force) and deployed is bad no more:
   // kept, its mark would report the running version as skipped on every run.
   const lifted = item.bad !== undefined &&
@@ -140,19 +152,48 @@ async function onUnhealthy(
   const name = item.name;
   const markOn = settings.mark_bad ?? ctx.config.mark_bad;
   const marked = markOn ? "; version marked bad" : "";
+  // Marked once the rollback is over, not before: a run killed during the
+  // rollback reached no outcome, so the next run must try this version again
+  // and roll back again; marked, it would be skipped with the stack half-restored.
+  // A host fault (Docker gone) says nothing about the version: no mark then.
+  let after: Awaited<ReturnType<typeof afterUnhealthy>>;
   try {
-    const after = await afterUnhealthy(ctx, name, settings);
-    return {
-      result: after.result,
-      message: `${gate.message}${marked}; ${after.message}`,
-      services: gate.services,
-      method,
-    };
-  } finally {
-    // Marked once the rollback is over, not before: a run killed during the
-    // rollback reached no outcome, so the next run must try this version again
-    // and roll back again; marked, it would be skipped with the stack half-restored.
-    if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
+    after = await afterUnhealthy(ctx, name, settings);
+  } catch (error) {
+    if (markOn && hostFault(error) === undefined) {
+      await markVersionBad(ctx, name, item.stack.tree, gate.message);
+    }
+    throw error;
+  }
+  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
+  return {
+    result: after.result,
+    message: `${gate.message}${marked}; ${after.message}`,
+    services: gate.services,
+    method,
+  };
+}
+
+/**
+ * After a failure between taking the old version down and starting the new
+ * one (a full disk while copying), brings the good version back; what went
+ * wrong is still thrown by the caller. A daemon that is gone cannot be asked.
+ */
+async function putGoodBack(
+  ctx: DeployContext,
+  name: string,
+  settings: DeploySettings,
+  cause: unknown,
+): Promise<void> {
+  if (cause instanceof DockerDownError) return;
+  try {
+    const restored = await restoreGood(ctx, name, settings);
+    const how = restored === "none" ? "no good version to start" : restored.message;
+    ctx.deps.logger.warn(`stack "${name}": ${errorMessage(cause)}; the good version: ${how}`);
+  } catch (error) {
+    ctx.deps.logger.error(
+      `stack "${name}": the good version could not be started again: ${errorMessage(error)}`,
+    );
   }
 }
 

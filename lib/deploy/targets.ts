@@ -16,14 +16,19 @@ export function labelTarget(ctx: DeployContext, project: string): ComposeTarget 
   return { command: ctx.config.compose, project };
 }
 
-/** The compose target of the files in `dir` (a running or good copy). */
+/**
+ * The compose target of the files in `dir`: a running or good copy, or the
+ * stack in the clone (then `composeFile` names its compose file).
+ */
 export async function filesTarget(
   ctx: DeployContext,
   project: string,
   dir: string,
   settings: Pick<DeploySettings, "compose_files">,
+  composeFile?: string,
 ): Promise<ComposeTarget> {
-  const main = await findComposeFile(dir);
+  // A copy holds one standard compose file; a stack in the clone may be `NAME-compose.yaml`.
+  const main = composeFile ?? await findComposeFile(dir);
   const files = [join(dir, main), ...settings.compose_files.map((f) => join(dir, f))];
   return { command: ctx.config.compose, project, dir, files };
 }

@@ -7,9 +7,15 @@
  * fraction of a compose call's time.
  * @module
  */
+import { formatDuration } from "../duration.ts";
 import { z } from "zod";
-import { type ContainerInfo, containerListArgs, parseContainerList } from "./containers.ts";
-import { ComposeError } from "../errors.ts";
+import {
+  type ContainerInfo,
+  containerListArgs,
+  ENGINE_TIMEOUT_MS,
+  parseContainerList,
+} from "./containers.ts";
+import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { parseProbeSchedules, type ProbeSchedule } from "./probe_schedule.ts";
 import { type Runner, type RunResult, tail } from "../process.ts";
 
@@ -141,9 +147,26 @@ function clip(text: string, max: number): string {
 
 /** Options of a compose call. */
 export interface CallOptions {
-  /** Kill compose after this many milliseconds (none by default). */
+  /** Kill compose after this many milliseconds (default: {@link COMPOSE_TIMEOUTS}). */
   timeoutMs?: number;
 }
+
+/**
+ * How long each compose call may take before it is killed and reported as
+ * timed out: a hung daemon or a compose file that sends compose into a loop
+ * must not hold the run lock for ever. Generous, since a slow host is not a
+ * hung one; `pull` downloads, `up` creates and starts.
+ */
+export const COMPOSE_TIMEOUTS: Readonly<Record<string, number>> = {
+  up: 600_000,
+  "up --no-start": 600_000,
+  pull: 900_000,
+  down: 300_000,
+  stop: 300_000,
+  start: 300_000,
+  config: 60_000,
+  ps: 60_000,
+};
 
 /** Runs compose and docker for autostack; every method throws {@link ComposeError} on failure. */
 export class Compose {
@@ -173,6 +196,11 @@ export class Compose {
       throw new TypeError(`model(): project "${t.project}" needs dir or files`);
     }
     return await this.#call(t, ["config", "--format", "json"], "config", {});
+  }
+
+  /** `pull --quiet SERVICES`: fetches their images before anything is stopped. */
+  async pull(t: ComposeTarget, services: readonly string[], opts: CallOptions = {}): Promise<void> {
+    await this.#call(t, ["pull", "--quiet", ...services], "pull", opts);
   }
 
   /** `stop`: stops the containers and keeps them (works without files). */
@@ -206,7 +234,9 @@ export class Compose {
    */
   async containers(project: string): Promise<ContainerInfo[]> {
     if (!this.#composePs) {
-      const r = await this.#runner.run(containerListArgs(engineOf(this.#command), project));
+      const r = await this.#runner.run(containerListArgs(engineOf(this.#command), project), {
+        timeoutMs: ENGINE_TIMEOUT_MS,
+      });
       if (r.code === 0) return parseContainerList(r.stdout, project);
       const viaCompose = await this.ps(project);
       this.#composePs = true;
@@ -233,6 +263,7 @@ export class Compose {
     // A container removed meanwhile makes inspect exit 1 yet still print the others.
     if (r.code !== 0 && r.stdout.trim() === "") {
       const engine = engineOf(this.#command);
+      if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
       throw new ComposeError(`${engine} inspect failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
     }
     const byFullId = parseInspectHealth(r.stdout);
@@ -252,17 +283,19 @@ export class Compose {
 
   /** `ENGINE inspect IDS…`, whose JSON both the probe quotes and the schedules come from. */
   #inspect(ids: string[]): Promise<RunResult> {
-    return this.#runner.run([engineOf(this.#command), "inspect", ...ids]);
+    return this.#runner.run([engineOf(this.#command), "inspect", ...ids], {
+      timeoutMs: ENGINE_TIMEOUT_MS,
+    });
   }
 
   async #call(t: ComposeTarget, args: string[], verb: string, opts: CallOptions): Promise<string> {
     const cmd = composeArgs(t, args);
-    const r = await this.#runner.run(cmd, { timeoutMs: opts.timeoutMs });
+    const timeoutMs = opts.timeoutMs ?? COMPOSE_TIMEOUTS[verb] ?? 60_000;
+    const r = await this.#runner.run(cmd, { timeoutMs });
     if (r.code === 0) return r.stdout;
-    const why = r.code === 124 && opts.timeoutMs !== undefined
-      ? `timed out after ${opts.timeoutMs} ms`
-      : `exit ${r.code}`;
+    const why = r.code === 124 ? `timed out after ${formatDuration(timeoutMs)}` : `exit ${r.code}`;
     const detail = tail(r.stderr);
+    if (daemonDown(r.stderr)) throw new DockerDownError(detail);
     throw new ComposeError(
       `compose ${verb} failed for project "${t.project}" (${why})${detail ? `: ${detail}` : ""}`,
     );

@@ -6,8 +6,11 @@
  * share.
  * @module
  */
-import { ComposeError } from "../errors.ts";
+import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { type Runner, tail } from "../process.ts";
+
+/** How long a quick engine call (`ps`, `inspect`, `network`) may take. */
+export const ENGINE_TIMEOUT_MS = 60_000;
 
 /** One container of a project, as `compose ps` and `docker ps` report it. */
 export interface ContainerInfo {
@@ -27,8 +30,8 @@ export interface ContainerInfo {
 
 /**
  * The `--format` of autostack's `docker ps` calls: one
- * `PROJECT<TAB>STATE<TAB>SERVICE<TAB>STATUS<TAB>ID<TAB>NAME<TAB>ONEOFF` line per
- * container. STATUS (`Up 3 minutes (healthy)`, `Exited (1) 2 s ago`) carries
+ * `PROJECT<TAB>STATE<TAB>SERVICE<TAB>STATUS<TAB>ID<TAB>NAME<TAB>ONEOFF<TAB>DIR`
+ * line per container (DIR: the folder compose ran the project from). STATUS (`Up 3 minutes (healthy)`, `Exited (1) 2 s ago`) carries
  * the health and the exit code, so one call tells everything a verdict needs.
  */
 export const CONTAINER_FORMAT = [
@@ -39,6 +42,7 @@ export const CONTAINER_FORMAT = [
   "{{.ID}}",
   "{{.Names}}",
   '{{.Label "com.docker.compose.oneoff"}}',
+  '{{.Label "com.docker.compose.project.working_dir"}}',
 ].join("\t");
 
 /** Reads the health and exit code out of a `docker ps` status text. */
@@ -57,6 +61,8 @@ export interface ContainerLine {
   project: string;
   /** A one-off container of `compose run`, which `compose ps` does not list. */
   oneOff: boolean;
+  /** The folder compose ran the project from (`""` when the label is missing). */
+  workingDir: string;
   /** The container. */
   container: ContainerInfo;
 }
@@ -70,10 +76,18 @@ export function parseContainerLine(raw: string, number: number): ContainerLine |
       `cannot read container list, line ${number}: expected "PROJECT<TAB>STATE": ${line}`,
     );
   }
-  const [project = "", state = "", service = "", status = "", id = "", name = "", oneOff = ""] =
-    line.split("\t");
+  const [
+    project = "",
+    state = "",
+    service = "",
+    status = "",
+    id = "",
+    name = "",
+    oneOff = "",
+    dir = "",
+  ] = line.split("\t");
   const container = { id, name, service, state: state.trim(), ...parseStatus(status) };
-  return { project, oneOff: oneOff.trim() === "True", container };
+  return { project, oneOff: oneOff.trim() === "True", workingDir: dir.trim(), container };
 }
 
 /** The containers of `project` in `docker ps --format CONTAINER_FORMAT` output, one-offs left out (as `compose ps` does). */
@@ -107,6 +121,8 @@ export interface ProjectSummary {
   running: number;
   /** The containers, as far as the list tells (service, state, health, exit code). */
   list: ContainerInfo[];
+  /** The folder compose ran the project from, as its containers' label says. */
+  workingDir: string;
 }
 
 /** Parses `PROJECT<TAB>STATE…` lines into a summary per project. */
@@ -115,8 +131,9 @@ export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
   for (const [i, raw] of stdout.split("\n").entries()) {
     const line = parseContainerLine(raw, i + 1);
     if (line === undefined) continue;
-    const { project, container } = line;
-    const summary = projects.get(project) ?? { project, containers: 0, running: 0, list: [] };
+    const { project, container, workingDir } = line;
+    const summary = projects.get(project) ??
+      { project, containers: 0, running: 0, list: [], workingDir };
     summary.containers += 1;
     if (container.state === "running") summary.running += 1;
     summary.list.push(container);
@@ -138,8 +155,9 @@ export async function listProjects(
     "label=com.docker.compose.project",
     "--format",
     CONTAINER_FORMAT,
-  ]);
+  ], { timeoutMs: ENGINE_TIMEOUT_MS });
   if (r.code !== 0) {
+    if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
     throw new ComposeError(`${engine} ps failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
   }
   return parseProjectList(r.stdout);

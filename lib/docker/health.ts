@@ -117,16 +117,18 @@ const LOOK_INTERVAL_MS = 250;
  * has failed for good, or `timeoutMs` is over; then a still-waiting verdict
  * becomes `failed` with the faults of the last look. The first look is at
  * once. Transient compose errors are retried until the timeout, and only
- * thrown when the last look failed too.
+ * thrown when the last look failed too. `known` are the project's services
+ * when the caller already read them (the preflight); else compose is asked.
  */
 export async function waitHealthy(
   deps: WaitDeps,
   target: ComposeTarget,
   timeoutMs: number,
+  known?: readonly string[],
 ): Promise<Verdict> {
   const intervalMs = LOOK_INTERVAL_MS;
   const start = deps.now();
-  const services = await deps.compose.services(target);
+  const services = known ? [...known] : await deps.compose.services(target);
   // The outcome of the latest look: the faults it found, or the error it hit.
   let last: { faults: ServiceFault[] } | { error: unknown } = { faults: [] };
   // When the starting healthchecks report, asked once: the next look follows them.

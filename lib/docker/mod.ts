@@ -9,3 +9,4 @@ export * from "./containers.ts";
 export * from "./probe_schedule.ts";
 export * from "./health.ts";
 export * from "./networks.ts";
+export * from "./resources.ts";

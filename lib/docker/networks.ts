@@ -13,7 +13,8 @@
  * @module
  */
 import { z } from "zod";
-import { ComposeError } from "../errors.ts";
+import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
+import { ENGINE_TIMEOUT_MS } from "./containers.ts";
 import { type Runner, tail } from "../process.ts";
 
 /** One container's endpoint on a network it shares with other projects. */
@@ -124,9 +125,10 @@ export class Networks {
   }
 
   async #call(args: string[]): Promise<string> {
-    const r = await this.#runner.run([this.#engine, ...args]);
+    const r = await this.#runner.run([this.#engine, ...args], { timeoutMs: ENGINE_TIMEOUT_MS });
     if (r.code === 0) return r.stdout;
     const what = args.slice(0, 2).join(" ");
+    if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
     throw new ComposeError(`${this.#engine} ${what} failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
   }
 }

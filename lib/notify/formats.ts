@@ -45,6 +45,7 @@ const WORDS: Record<Result, string> = {
   skipped_bad: "skipped (version marked bad)",
   script_error: "script error",
   removed: "removed",
+  refused: "refused (the running version was left untouched)",
 };
 
 const SEVERITY: Record<Result, Severity> = {
@@ -54,6 +55,7 @@ const SEVERITY: Record<Result, Severity> = {
   skipped_bad: "warning",
   script_error: "error",
   removed: "info",
+  refused: "error",
 };
 
 /** The severity of a result. */

@@ -16,7 +16,7 @@ import type { Logger } from "../log.ts";
 import { buildRequest, type Format, guessFormat, makeEvent, type NotifyEvent } from "./formats.ts";
 import type { Runner } from "../process.ts";
 import { redact } from "../redact.ts";
-import { FAILURES, type HistoryEntry, type Result, SAID_BAD } from "../outcome.ts";
+import { FAILURES, type HistoryEntry, isNews, type Result } from "../outcome.ts";
 
 /** Whether an outcome is sent, and whether it is a recovery. */
 export interface NotifyDecision {
@@ -38,15 +38,8 @@ export function decideNotifications(
   entry: HistoryEntry,
 ): NotifyDecision {
   const failedBefore = previous !== undefined && FAILURES.has(previous.result);
-  if (!FAILURES.has(entry.result)) {
-    return { send: true, recovered: entry.result === "deployed" && failedBefore };
-  }
-  if (!previous || previous.stack !== entry.stack || previous.tree !== entry.tree) {
-    return { send: true, recovered: false };
-  }
-  const same = previous.result === entry.result ||
-    (entry.result === "skipped_bad" && SAID_BAD.has(previous.result));
-  return { send: !same, recovered: false };
+  const recovered = entry.result === "deployed" && failedBefore;
+  return { send: isNews(previous, entry), recovered };
 }
 
 /** Whether `target` wants outcomes of `result` (its `on` list; none = all). */

@@ -2,14 +2,45 @@
  * The git clone autostack owns under `base_dir/repo`
  * (docs/how-it-works.md#discovery): clone the first time, then fetch and move
  * to the remote branch; list every tree of a commit in one call; diff two
- * trees. Every call goes through {@link Repo.git}, which redacts credentials
- * from errors and never lets git prompt (cron has no tty).
+ * trees; write the trees of file stacks. Every call goes through {@link
+ * Repo.git}, which redacts credentials from errors, never lets git prompt (cron
+ * has no tty) and bounds the call in time: a remote that accepts and never
+ * answers must not hold the lock for ever.
  * @module
  */
 import { join } from "node:path";
+import { formatDuration } from "../duration.ts";
 import { GitError } from "../errors.ts";
 import type { Runner } from "../process.ts";
 import { redact } from "../redact.ts";
+import type { TreeObject } from "./_tree.ts";
+
+/** How long a clone or fetch may take (docs/how-it-works.md#discovery): `AUTOSTACK_GIT_TIMEOUT` changes it. */
+export const REMOTE_TIMEOUT_MS = 5 * 60_000;
+/** How long any other git call may take: they only read and write the clone. */
+export const LOCAL_TIMEOUT_MS = 60_000;
+/** Extra time the runner gives a remote call after `timeout` was due to stop it. */
+const KILL_GRACE_S = 5;
+
+/** Time limits and the remote of a {@link Repo}. */
+export interface GitLimits {
+  /** Limit for clone and fetch, in ms (default {@link REMOTE_TIMEOUT_MS}). */
+  remoteMs?: number;
+  /** Limit for every other call, in ms (default {@link LOCAL_TIMEOUT_MS}). */
+  localMs?: number;
+  /** The remote's URL, named (redacted) when a fetch times out. */
+  remote?: string;
+}
+
+/**
+ * The argv of a call that talks to a remote: git under coreutils' `timeout`,
+ * which stops the whole process group. Killing git alone leaves its helpers
+ * (`git-remote-https`, `ssh`) waiting on the dead remote with git's output
+ * pipes open, so the call would still never return.
+ */
+export function remoteCommand(args: readonly string[], limitMs: number): string[] {
+  return ["timeout", `--kill-after=${KILL_GRACE_S}s`, `${limitMs / 1000}s`, "git", ...args];
+}
 
 /**
  * The `url` of `[remote "origin"]` in the text of a clone's `.git/config`, when
@@ -86,16 +117,42 @@ export class Repo {
    * question with nothing, so a missing credential fails at once instead of
    * waiting for an answer nobody gives under cron.
    */
-  constructor(readonly runner: Runner, readonly dir: string, readonly askpass = "true") {}
+  constructor(
+    readonly runner: Runner,
+    readonly dir: string,
+    readonly askpass = "true",
+    readonly limits: GitLimits = {},
+  ) {}
 
-  /** Runs `git -C dir ARGS`; throws {@link GitError} (redacted) on failure. */
-  async git(args: string[], options: { cwd?: string } = {}): Promise<string> {
-    const cmd = ["git", ...(options.cwd === undefined ? ["-C", this.dir] : []), ...args];
-    const result = await this.runner.run(cmd, {
-      cwd: options.cwd,
-      // Never wait for a password prompt: under cron nobody answers it.
-      env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: this.askpass },
-    });
+  /**
+   * Runs `git -C dir ARGS`; throws {@link GitError} (redacted) on failure, and
+   * one naming the remote when a call to it (`remote`: its URL) times out.
+   */
+  async git(
+    args: string[],
+    options: { cwd?: string; remote?: string; stdin?: string } = {},
+  ): Promise<string> {
+    const gitArgs = [...(options.cwd === undefined ? ["-C", this.dir] : []), ...args];
+    const remote = options.remote !== undefined;
+    const limit = remote
+      ? this.limits.remoteMs ?? REMOTE_TIMEOUT_MS
+      : this.limits.localMs ?? LOCAL_TIMEOUT_MS;
+    const result = await this.runner.run(
+      remote ? remoteCommand(gitArgs, limit) : ["git", ...gitArgs],
+      {
+        cwd: options.cwd,
+        // Never wait for a password prompt: under cron nobody answers it.
+        env: { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: this.askpass },
+        timeoutMs: remote ? limit + (KILL_GRACE_S + 5) * 1000 : limit,
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      },
+    );
+    // 124: stopped by `timeout` or the runner; 137: `timeout` had to kill it.
+    if (result.code === 124 || (remote && result.code === 137)) {
+      const to = remote ? ` talking to ${redact(options.remote!)}` : "";
+      const hint = remote ? " (AUTOSTACK_GIT_TIMEOUT sets the limit)" : "";
+      throw new GitError(`git ${args[0]}: timed out after ${formatDuration(limit)}${to}${hint}`);
+    }
     if (result.code !== 0) {
       const detail = lastLines(result.stderr || result.stdout, 3) || `exit code ${result.code}`;
       throw new GitError(redact(`git ${args[0]}: ${detail}`));
@@ -111,19 +168,25 @@ export class Repo {
     if (plain !== undefined) return plain;
     const result = await this.runner.run(
       ["git", "-C", this.dir, "config", "--get", "remote.origin.url"],
+      { timeoutMs: this.limits.localMs ?? LOCAL_TIMEOUT_MS },
     );
     return result.code === 0 ? result.stdout.trim() : undefined;
   }
 
   /** Clones `url` into `dir`, which must not exist yet (the caller renames it in place). */
   async clone(url: string): Promise<void> {
-    await this.git(["clone", "--quiet", "--no-checkout", "--", url, this.dir], { cwd: "/" });
+    await this.git(["clone", "--quiet", "--no-checkout", "--", url, this.dir], {
+      cwd: "/",
+      remote: url,
+    });
   }
 
   /** Fetches `branch` (default: the remote's default branch) into {@link DEPLOY_REF}. */
   async fetch(branch: string | undefined): Promise<void> {
     try {
-      await this.git(["fetch", "--quiet", "--no-tags", "origin", deployRefspec(branch)]);
+      await this.git(["fetch", "--quiet", "--no-tags", "origin", deployRefspec(branch)], {
+        remote: this.limits.remote ?? "origin",
+      });
     } catch (error) {
       if (branch && error instanceof GitError && /couldn't find remote ref/i.test(error.message)) {
         throw new GitError(`git fetch: branch "${branch}" does not exist in the repo`, {
@@ -156,6 +219,25 @@ export class Repo {
   /** Every folder and file of `commit`, in one call (`ls-tree -r -t`). */
   async listTree(commit: string): Promise<TreeEntry[]> {
     return parseLsTree(await this.git(["ls-tree", "-r", "-t", "-z", "--full-tree", commit]));
+  }
+
+  /**
+   * Writes tree objects (a file stack's version, docs/how-it-works.md#discovery)
+   * into the clone in one call, so that git lists and diffs them like a
+   * folder's tree. Each must come out with the hash it was built with.
+   */
+  async storeTrees(objects: readonly TreeObject[]): Promise<void> {
+    const unique = [...new Map(objects.map((o) => [o.hash, o])).values()];
+    if (unique.length === 0) return;
+    // One tree per group of NUL-terminated records, groups ended by an empty record.
+    const stdin = unique.map((o) => o.records.map((r) => `${r}\0`).join("") + "\0").join("");
+    const out = await this.git(["mktree", "-z", "--batch"], { stdin });
+    const hashes = out.split("\n").filter((line) => line !== "");
+    unique.forEach((object, i) => {
+      if (hashes[i] !== object.hash) {
+        throw new GitError(`git mktree: tree ${object.hash} came out as ${hashes[i] ?? "nothing"}`);
+      }
+    });
   }
 
   /** Files that differ between two trees (paths relative to those trees); `undefined` when `from` is unknown here. */
@@ -207,6 +289,8 @@ export interface SyncOptions {
   log: (message: string) => void;
   /** The operator's `GIT_ASKPASS`, if set (see {@link Repo}). */
   askpass?: string;
+  /** Limit for clone and fetch, in ms (default {@link REMOTE_TIMEOUT_MS}). */
+  remoteTimeoutMs?: number;
 }
 
 /**
@@ -218,7 +302,7 @@ export interface SyncOptions {
 export async function syncRepo(
   options: SyncOptions,
 ): Promise<{ repo: Repo; head: Head; entries: TreeEntry[] }> {
-  const repo = new Repo(options.runner, options.dir, options.askpass);
+  const repo = new Repo(options.runner, options.dir, options.askpass, limitsOf(options));
   const origin = await repo.originUrl();
   const clone = origin !== options.url;
   if (clone) {
@@ -241,7 +325,11 @@ export async function syncRepo(
 async function freshClone(options: SyncOptions): Promise<void> {
   const temp = `${options.dir}.tmp`;
   await Deno.remove(temp, { recursive: true }).catch(() => {});
-  await new Repo(options.runner, temp, options.askpass).clone(options.url);
+  await new Repo(options.runner, temp, options.askpass, limitsOf(options)).clone(options.url);
   await Deno.remove(options.dir, { recursive: true }).catch(() => {});
   await Deno.rename(temp, options.dir);
+}
+
+function limitsOf(options: SyncOptions): GitLimits {
+  return { remoteMs: options.remoteTimeoutMs, remote: options.url };
 }

@@ -2,7 +2,8 @@
  * Bad versions, `base_dir/bad.json` (docs/how-it-works.md#bad-marks): one
  * mark per stack naming the tree that failed. The file is validated when read
  * (a corrupt file is an error, never an empty list: that would redeploy every
- * bad version) and rewritten atomically on each change.
+ * bad version) and rewritten atomically on each change. Reports read it
+ * leniently instead: what is valid, and one line on what is not.
  * @module
  */
 import { z } from "zod";
@@ -42,7 +43,8 @@ export async function readBad(path: string): Promise<Record<string, BadMark>> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new AutostackError(`${path} is not valid JSON: ${errorMessage(error)}`, {
+    const message = errorMessage(error).replace(/\s+/g, " ");
+    throw new AutostackError(`${path} is not valid JSON: ${message}`, {
       cause: error,
     });
   }
@@ -57,6 +59,56 @@ export async function readBad(path: string): Promise<Record<string, BadMark>> {
   }
   // fromEntries makes every key an own property, whatever the stack is called.
   return Object.fromEntries(Object.entries(parsed.data));
+}
+
+/** What {@link readBadLenient} could read, and what is wrong with the file. */
+export interface LenientBad {
+  /** The marks that are valid, by stack name. */
+  marks: Record<string, BadMark>;
+  /** One line naming the file and what is wrong with it; absent when the file is valid. */
+  problem?: string;
+}
+
+/**
+ * Reads the marks of `path` for a report (`bad list`, `status`): the valid
+ * marks, and a problem line when the file is corrupt, instead of throwing.
+ * Never for a run: there, a corrupt file must stop it ({@link readBad}).
+ */
+export async function readBadLenient(path: string): Promise<LenientBad> {
+  let text: string | undefined;
+  try {
+    text = await readTextOrUndefined(path);
+  } catch (error) {
+    return { marks: {}, problem: `${path} cannot be read: ${errorMessage(error)}` };
+  }
+  if (text === undefined || text.trim() === "") return { marks: {} };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    // V8 quotes the text around the error, newlines included: keep it one line.
+    const message = errorMessage(error).replace(/\s+/g, " ");
+    return { marks: {}, problem: `${path} is not valid JSON: ${message}` };
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { marks: {}, problem: `${path} is not a valid bad-versions file: not a JSON object` };
+  }
+  const valid: [string, BadMark][] = [];
+  const broken: string[] = [];
+  for (const [name, value] of Object.entries(data)) {
+    const parsed = BadMarkSchema.safeParse(value);
+    if (parsed.success) valid.push([name, parsed.data]);
+    else {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `.${issue.path.join(".")}` : "";
+      broken.push(`${JSON.stringify(name)}${where}: ${issue?.message ?? "invalid"}`);
+    }
+  }
+  // fromEntries makes every key an own property, whatever the stack is called.
+  const marks = Object.fromEntries(valid);
+  if (broken.length === 0) return { marks };
+  const what = broken.length === 1 ? "an invalid mark" : `${broken.length} invalid marks`;
+  return { marks, problem: `${path} has ${what}, left out: ${broken.join("; ")}` };
 }
 
 /** Marks `mark.tree` of stack `name` bad, replacing its earlier mark. */

@@ -5,10 +5,10 @@
  * good copy in `good_stacks/NAME`.
  * @module
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { copyDir, copyEntry, listFiles } from "../fsutil.ts";
 import type { StatePaths } from "./paths.ts";
-import { VERSION_FILE } from "./version.ts";
+import { readVersion, VERSION_FILE, type VersionInfo } from "./version.ts";
 
 /**
  * Empties `dir` before a new version goes in (docs/how-it-works.md#deploy-steps): deletes
@@ -78,12 +78,82 @@ export async function installFiles(from: string, to: string, files?: string[]): 
   }
 }
 
-/** Replaces `good_stacks/NAME` with a copy of `running_stacks/NAME` (copy aside, then swap). */
-export async function saveGood(paths: StatePaths, name: string): Promise<void> {
+/**
+ * Replaces `good_stacks/NAME` with a copy of `running_stacks/NAME` (copy
+ * aside, then swap). With `keep` > 1 the good version it replaces, when it is
+ * another version, becomes a release (docs/how-it-works.md#releases), and only
+ * the `keep - 1` newest releases are kept.
+ */
+export async function saveGood(paths: StatePaths, name: string, keep = 1): Promise<void> {
   const good = paths.good(name);
   const temp = `${good}.tmp`;
   await Deno.remove(temp, { recursive: true }).catch(() => {});
   await copyDir(paths.running(name), temp);
-  await Deno.remove(good, { recursive: true }).catch(() => {});
+  const [before, now] = await Promise.all([readVersion(good), readVersion(temp)]);
+  if (keep > 1 && before !== undefined && before.tree !== now?.tree) {
+    await keepRelease(paths, name, good, before, keep - 1);
+  } else {
+    await Deno.remove(good, { recursive: true }).catch(() => {});
+  }
   await Deno.rename(temp, good);
+}
+
+/** A kept healthy version of a stack, older than its good one. */
+export interface Release {
+  /** Its folder under {@link StatePaths.releases}. */
+  dir: string;
+  /** What its `version.txt` says. */
+  version: VersionInfo;
+}
+
+/** The releases of `name`, newest first; folders without a readable version are left out. */
+export async function listReleases(paths: StatePaths, name: string): Promise<Release[]> {
+  const root = paths.releases(name);
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(root)) if (entry.isDirectory) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  // Folder names start with a sequence number: the name order is the age order.
+  names.sort().reverse();
+  const found = await Promise.all(names.map(async (n) => {
+    const version = await readVersion(join(root, n));
+    return version === undefined ? [] : [{ dir: join(root, n), version }];
+  }));
+  return found.flat();
+}
+
+/**
+ * Makes the release in `dir` the good version, and the good version a
+ * release, so that a rollback puts it back the way it puts back any good copy.
+ */
+export async function promoteRelease(paths: StatePaths, name: string, dir: string): Promise<void> {
+  const good = paths.good(name);
+  const before = await readVersion(good);
+  const aside = `${good}.promoting`;
+  await Deno.remove(aside, { recursive: true }).catch(() => {});
+  await Deno.rename(dir, aside);
+  if (before !== undefined) await keepRelease(paths, name, good, before, Infinity);
+  else await Deno.remove(good, { recursive: true }).catch(() => {});
+  await Deno.rename(aside, good);
+}
+
+/** Moves the good copy `good` (at `version`) into the releases, then keeps the `keep` newest. */
+async function keepRelease(
+  paths: StatePaths,
+  name: string,
+  good: string,
+  version: VersionInfo,
+  keep: number,
+): Promise<void> {
+  const root = paths.releases(name);
+  await Deno.mkdir(root, { recursive: true });
+  const newest = (await listReleases(paths, name))[0]?.dir;
+  const seq = newest === undefined ? 0 : Number.parseInt(basename(newest), 10) + 1;
+  const folder = `${String(seq).padStart(6, "0")}-${version.commit.slice(0, 12)}`;
+  await Deno.rename(good, join(root, folder));
+  for (const old of (await listReleases(paths, name)).slice(keep)) {
+    await Deno.remove(old.dir, { recursive: true });
+  }
 }

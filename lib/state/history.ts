@@ -7,7 +7,7 @@
  */
 import { dirname } from "node:path";
 import { readTextOrUndefined, writeAll } from "../fsutil.ts";
-import { type HistoryEntry, parseHistoryEntry, SAID_BAD } from "../outcome.ts";
+import { type HistoryEntry, isNews, parseHistoryEntry } from "../outcome.ts";
 
 /**
  * Appends `entry` as one line. The file is opened for append and the line
@@ -123,12 +123,11 @@ export function lastByStack(entries: readonly HistoryEntry[]): Map<string, Histo
 }
 
 /**
- * Whether `next` should be written, given the stack's `last` entry: a bad
- * version skipped run after run is written once (docs/how-it-works.md#the-history-line). A skip is not new
- * when the last entry of the stack is about the same tree and already said it
- * failed (the `rolled_back` or `failed` that marked it, or an earlier skip).
+ * Whether `next` should be written, given the stack's `last` entry. What did
+ * something (a deploy, a rollback, a removal) is always written; a version
+ * skipped or refused run after run, which changes nothing, is written once.
  */
 export function shouldRecord(last: HistoryEntry | undefined, next: HistoryEntry): boolean {
-  if (next.result !== "skipped_bad" || last === undefined) return true;
-  return !(SAID_BAD.has(last.result) && last.stack === next.stack && last.tree === next.tree);
+  if (next.result !== "skipped_bad" && next.result !== "refused") return true;
+  return isNews(last, next);
 }

@@ -20,6 +20,8 @@ export interface StatePaths {
   running(name: string): string;
   /** The last version of `name` seen healthy. */
   good(name: string): string;
+  /** Where the healthy versions of `name` before its good one are kept (`keep_releases`). */
+  releases(name: string): string;
   /** Where files a container left in `running_stacks/NAME` are moved aside. */
   orphans(name: string): string;
   /** The folder under {@link orphans} for files moved aside at `when`. */
@@ -43,6 +45,8 @@ export function statePaths(baseDir: string): StatePaths {
     goodRoot,
     running: (name) => join(runningRoot, checkName(name)),
     good: (name) => join(goodRoot, checkName(name)),
+    // A dot folder: no stack name can start with a dot, so it never clashes with one.
+    releases: (name) => join(goodRoot, ".releases", checkName(name)),
     orphans: (name) => join(baseDir, "orphans", checkName(name)),
     orphansAt: (name, when) => join(baseDir, "orphans", checkName(name), fileStamp(when)),
     bad: join(baseDir, "bad.json"),

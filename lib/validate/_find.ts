@@ -1,160 +1,151 @@
 /**
- * Private to `validate.ts`: which folders of a stacks checkout are stacks. The
- * checkout is a plain folder (no git needed), listed once by {@link
- * listCheckout}; {@link findStackFolders} then decides purely from that
- * listing, with the rules of docs/how-it-works.md#discovery: compose file
- * names, normalised names, clashes refused.
+ * Private to `validate.ts`: which stacks a checkout holds, decided by the same
+ * discovery `run` uses (docs/how-it-works.md#discovery) over a listing of the
+ * checkout instead of git's, and its problems and skips as findings: name
+ * clashes, links, deploy settings without a compose file, compose files a run
+ * would not deploy, and YAML with `services:` that is no stack.
  * @module
  */
 import { join, posix } from "node:path";
-import { COMPOSE_FILES } from "../repo/mod.ts";
-import { normalizeName } from "../names.ts";
+import {
+  COMPOSE_FILES,
+  discoverStacks,
+  type Discovery,
+  type ListEntry,
+  type Skipped,
+  type Stack,
+} from "../repo/mod.ts";
+import { isRecord, readYaml } from "../yaml_doc.ts";
 import type { Finding, Place } from "./_model.ts";
 
-/** A stack folder found in the checkout. */
-export interface StackFolder {
-  /** Compose project name (normalised folder name). */
-  name: string;
-  /** Folder from the checkout root (`stacks/web`; `.` for the root). */
-  path: string;
-  /** The compose file's name inside the folder. */
-  composeFile: string;
-}
+/** A stack found in the checkout: what validate uses of discovery's {@link Stack}. */
+export type StackFolder = Pick<Stack, "name" | "path" | "composeFile" | "files">;
 
-/** Deploy settings file names (docs/stack-settings.md). */
-const DEPLOY_FILES = ["deploy.yaml", "deploy.yml"];
-
-/**
- * Lists every file under `root` as sorted relative paths with forward slashes.
- * `.git` folders are skipped; symlinks are listed, never followed, so a link
- * loop cannot hang the walk. Hidden files are kept: they may be shipped files.
- */
-export async function listCheckout(root: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
-    const entries: Deno.DirEntry[] = [];
-    for await (const entry of Deno.readDir(join(root, relative))) entries.push(entry);
-    for (const entry of entries) {
-      const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory) {
-        if (entry.name !== ".git") await walk(path);
-      } else found.push(path);
-    }
-  };
-  await walk("");
-  return found.sort();
-}
-
-/** Folder → names of the files directly in it, with every ancestor folder present. */
-function indexFolders(files: readonly string[]): Map<string, Set<string>> {
-  const folders = new Map<string, Set<string>>([[".", new Set()]]);
-  for (const file of files) {
-    const dir = posix.dirname(file);
-    const names = folders.get(dir) ?? new Set<string>();
-    names.add(posix.basename(file));
-    folders.set(dir, names);
-    for (let up = posix.dirname(dir); !folders.has(up); up = posix.dirname(up)) {
-      folders.set(up, new Set());
-    }
-  }
-  return folders;
-}
-
-function isHidden(path: string): boolean {
-  return path !== "." && path.split("/").some((part) => part.startsWith("."));
-}
-
-function cleanFolder(folder: string): string {
-  const trimmed = folder.replace(/^\.\/+/, "").replace(/\/+$/, "");
-  return trimmed === "" ? "." : trimmed;
-}
-
-/** The folders to look at: every non-hidden one, or the watched folders and their children. */
-function candidates(
-  folders: Map<string, Set<string>>,
-  watched: readonly string[] | undefined,
-  config: Place,
-): { paths: string[]; findings: Finding[] } {
-  const all = [...folders.keys()].filter((path) => !isHidden(path));
-  if (watched === undefined) return { paths: all, findings: [] };
-  const paths = new Set<string>();
-  const findings: Finding[] = [];
-  for (const raw of watched) {
-    const folder = cleanFolder(raw);
-    if (!folders.has(folder)) {
-      const message = `watched folder "${raw}" does not exist in the checkout`;
-      findings.push({ level: "error", rule: "missing-folder", folder, ...config, message });
-      continue;
-    }
-    paths.add(folder);
-    for (const path of all) {
-      if (path !== "." && posix.dirname(path) === folder) paths.add(path);
-    }
-  }
-  return { paths: [...paths], findings };
+/** How to look for stacks in a checkout. */
+export interface FindOptions {
+  /** The config's `folders`; `undefined`: the whole checkout, at any depth. */
+  watched?: readonly string[];
+  /** The config's `nested` (ignored without `watched`: the whole checkout is searched at any depth). */
+  nested?: boolean;
+  /** Names a stack at the checkout root. */
+  rootName: string;
+  /** Where the watched folders are written, blamed for one that is missing. */
+  config?: Place;
+  /** Texts and link targets discovery reads (see `readForDiscovery`). */
+  texts?: ReadonlyMap<string, string>;
+  /** Targets of the checkout's symbolic links. */
+  links?: ReadonlyMap<string, string>;
+  /** The config's `defaults.compose_files`. */
+  composeFiles?: readonly string[];
 }
 
 /**
- * Decides which folders are stacks. `watched` is the config's `folders`
- * (`undefined`: every folder holding a compose file, at any depth, hidden
- * ones skipped); `rootName` names a stack at the checkout root; `config` is
- * where the watched folders are written, blamed for one that is missing.
+ * Finds the stacks of a checkout listing. Without watched folders, it is a run
+ * watching `.` with `nested: true`; with them, exactly what a run with that
+ * config would find.
  */
 export function findStackFolders(
-  files: readonly string[],
-  watched: readonly string[] | undefined,
-  rootName: string,
-  config: Place = { file: "" },
-): { stacks: StackFolder[]; findings: Finding[] } {
-  const folders = indexFolders(files);
-  const { paths, findings } = candidates(folders, watched, config);
-  const stacks: StackFolder[] = [];
-  for (const path of paths.sort()) {
-    const names = folders.get(path) ?? new Set<string>();
-    const composeFile = COMPOSE_FILES.find((f) => names.has(f));
-    const deployFile = DEPLOY_FILES.find((f) => names.has(f));
-    if (composeFile !== undefined) {
-      const base = path === "." ? rootName : posix.basename(path);
-      stacks.push({ name: normalizeName(base), path, composeFile });
-    } else if (deployFile !== undefined) {
-      findings.push({
-        level: "error",
-        rule: "missing-compose",
-        folder: path,
-        file: posix.join(path, deployFile),
-        message: `deploy settings but no compose file (${COMPOSE_FILES.join(", ")})`,
-      });
-    }
-  }
-  return { stacks, findings: [...findings, ...nameClashes(stacks)] };
+  entries: readonly ListEntry[],
+  options: FindOptions,
+): { stacks: StackFolder[]; findings: Finding[]; skipped: Skipped[] } {
+  const found = discoverStacks(entries, options.watched ?? ["."], "", options.rootName, {
+    nested: options.watched === undefined ? true : options.nested ?? false,
+    texts: options.texts,
+    links: options.links,
+    composeFiles: options.composeFiles,
+    where: "checkout",
+  });
+  const findings = [
+    ...problemFindings(found, options.config ?? { file: "" }),
+    ...found.skipped.flatMap(skipFinding),
+  ];
+  // Stacks refused for their name are checked all the same: their files may have problems too.
+  const key = (s: Stack) => `${s.path}\0${s.composeFile}`;
+  const stacks = [...found.stacks, ...found.refused].sort((a, b) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+  );
+  return { stacks, findings, skipped: found.skipped };
 }
 
-/** Errors for names compose cannot use and for two folders that give the same project name. */
-function nameClashes(stacks: readonly StackFolder[]): Finding[] {
-  const findings: Finding[] = [];
-  const byName = new Map<string, StackFolder[]>();
-  for (const stack of stacks) {
-    byName.set(stack.name, [...(byName.get(stack.name) ?? []), stack]);
-  }
-  for (const stack of stacks) {
-    const file = posix.join(stack.path, stack.composeFile);
-    const base: Omit<Finding, "message"> = {
-      level: "error",
-      rule: "duplicate-name",
-      folder: stack.path,
-      file,
-    };
-    if (stack.name === "") {
-      const message = "the folder's name has no letter or digit, so it is no compose project name";
-      findings.push({ ...base, message });
-      continue;
+function problemFindings(found: Discovery, config: Place): Finding[] {
+  return found.problems.map((p): Finding => {
+    const at = { folder: p.folder, file: p.file ?? "" };
+    switch (p.kind) {
+      case "missing-folder":
+        return {
+          level: "error",
+          rule: "missing-folder",
+          folder: p.folder,
+          ...config,
+          message: p.message,
+        };
+      case "no-name":
+        return {
+          level: "error",
+          rule: "duplicate-name",
+          ...at,
+          message: "the stack's name has no letter or digit, so it is no compose project name",
+        };
+      case "duplicate-name": {
+        const others = (p.others ?? []).map((o) => `"${o}"`).join(", ");
+        const message = `stack name "${p.stack}" is also the name of ${others}: ` +
+          "compose project names must be unique, so autostack refuses all of them";
+        return { level: "error", rule: "duplicate-name", ...at, stack: p.stack, message };
+      }
+      case "symlink": {
+        const message = p.message.replace(/^stack "[^"]*": /, "");
+        return { level: "error", rule: "symlink", ...at, stack: p.stack, message };
+      }
     }
-    const others = (byName.get(stack.name) ?? []).filter((s) => s !== stack);
-    if (others.length === 0) continue;
-    const paths = others.map((s) => `"${s.path}"`).join(", ");
-    const message = `stack name "${stack.name}" is also the name of ${paths}: ` +
-      "compose project names must be unique, so autostack refuses all of them";
-    findings.push({ ...base, stack: stack.name, message });
+  });
+}
+
+/** Deploy settings without a compose file are an error; a compose file a run would not deploy, a warning. */
+function skipFinding(skip: Skipped): Finding[] {
+  const base = { folder: posix.dirname(skip.path), file: skip.path };
+  if (skip.kind === "no-compose") {
+    const wanted = /\(([^)]*)\)$/.exec(skip.why)?.[1];
+    const names = wanted === COMPOSE_FILES[0] ? COMPOSE_FILES.join(", ") : wanted;
+    const message = `deploy settings but no compose file (${names})`;
+    return [{ level: "error", rule: "missing-compose", ...base, message }];
+  }
+  if (skip.kind === "deeper") {
+    const message = "a compose file deeper than a stack folder: a run does not deploy it " +
+      "(set nested: true in the config)";
+    return [{ level: "warning", rule: "not-a-stack", ...base, message }];
+  }
+  return [];
+}
+
+/**
+ * Warnings for YAML files that define `services:` but are no stack: a run
+ * skips them, which is rarely what was meant (a compose file under another
+ * name). `skipped` is discovery's list; only files it found no compose file in
+ * are read.
+ */
+export async function composeLookalikes(
+  root: string,
+  skipped: readonly Skipped[],
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const skip of skipped) {
+    if (skip.kind !== "not-compose") continue;
+    // Never read through a link: what it points at is not the repo's to show.
+    const info = await Deno.lstat(join(root, skip.path)).catch(() => undefined);
+    if (!info?.isFile) continue;
+    const text = await Deno.readTextFile(join(root, skip.path)).catch(() => undefined);
+    const read = text === undefined ? undefined : readYaml(text);
+    if (!read?.ok || !isRecord(read.value) || !("services" in read.value)) continue;
+    const message = `defines services: but is not a stack: a run skips it (compose files are ` +
+      `${COMPOSE_FILES.join(", ")}, or NAME-compose.yaml for a stack NAME of its own)`;
+    findings.push({
+      level: "warning",
+      rule: "not-a-stack",
+      folder: posix.dirname(skip.path),
+      file: skip.path,
+      ...(read.lineOf("services") === undefined ? {} : { line: read.lineOf("services") }),
+      message,
+    });
   }
   return findings;
 }

@@ -21,6 +21,8 @@ export type Rule =
   | "duplicate-name"
   | "missing-compose-file"
   | "missing-folder"
+  | "symlink"
+  | "not-a-stack"
   | "named-volume"
   | "anonymous-volume"
   | "data-in-stack"

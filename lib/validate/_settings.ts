@@ -16,6 +16,7 @@ import {
   type SettingsProblem,
 } from "../config/mod.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
+import { deployFilesFor } from "../names.ts";
 import { isRecord, readYaml } from "../yaml_doc.ts";
 import type { Finding, Place } from "./_model.ts";
 import { scriptPath } from "./_rules.ts";
@@ -177,7 +178,7 @@ async function readSource(
 ): Promise<{ file: string; raw: unknown; lineOf: (key: string) => number | undefined }> {
   const none = { file: posix.join(stack.path, stack.composeFile), raw: undefined };
   if (source === "deploy_file") {
-    for (const name of ["deploy.yaml", "deploy.yml"]) {
+    for (const name of deployFilesFor(stack.composeFile)) {
       const text = await readTextOrUndefined(join(dir, name));
       if (text === undefined) continue;
       const read = readYaml(text);

@@ -1,7 +1,8 @@
 /**
  * `autostack validate` (docs/validate.md#what-is-checked): lints a stacks
  * checkout in its own CI, before anything reaches a host. It finds the stacks
- * on the file system (no git needed), reads their settings as a deploy would,
+ * with run's discovery over a listing of the checkout (no git needed), reads
+ * their settings as a deploy would,
  * asks `docker compose config` whether each project is valid (falling back to
  * the raw YAML when compose is not installed), and checks the rules for stacks
  * on compose's normalised model.
@@ -15,7 +16,8 @@ import type { Deps } from "../deps.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import type { Runner } from "../process.ts";
 import type { Finding, Locate, Place, StackModel } from "./_model.ts";
-import { findStackFolders, listCheckout, type StackFolder } from "./_find.ts";
+import { composeLookalikes, findStackFolders, type StackFolder } from "./_find.ts";
+import { listCheckout, readForDiscovery } from "../repo/mod.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
 import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
@@ -33,6 +35,8 @@ export interface ValidateOptions {
   root: string;
   /** Watched folders (the config's `folders`); `undefined`: every folder holding a compose file. */
   folders?: readonly string[];
+  /** The config's `nested`: stacks at any depth below the watched folders. */
+  nested?: boolean;
   /** The config's `defaults`, applied under each stack's settings. */
   defaults?: Partial<DeploySettings>;
   /** The config file as shown in findings, and the line of each of its top-level keys. */
@@ -60,14 +64,23 @@ type ComposeUse = { command: readonly string[] } | undefined;
 
 /** Validates every stack of a checkout. */
 export async function validateCheckout(opts: ValidateOptions): Promise<ValidateReport> {
-  const files = await listCheckout(opts.root);
+  const entries = await listCheckout(opts.root);
+  const files = entries.filter((e) => e.type === "blob").map((e) => e.path);
   const place = (key: string): Place | undefined => {
     const line = opts.config?.lineOf?.(key);
     if (opts.config === undefined) return undefined;
     return line === undefined ? { file: opts.config.file } : { file: opts.config.file, line };
   };
-  const found = findStackFolders(files, opts.folders, basename(opts.root), place("folders"));
-  const findings = [...found.findings];
+  // docs/how-it-works.md#discovery: the stacks a run with this config would find.
+  const found = findStackFolders(entries, {
+    watched: opts.folders,
+    nested: opts.nested,
+    rootName: basename(opts.root),
+    config: place("folders"),
+    composeFiles: opts.defaults?.compose_files,
+    ...await readForDiscovery(opts.root, entries),
+  });
+  const findings = [...found.findings, ...await composeLookalikes(opts.root, found.skipped)];
   let compose: ComposeUse;
   if (opts.compose !== null && found.stacks.length > 0) {
     const command = opts.compose ?? ["docker", "compose"];
@@ -112,8 +125,10 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
   const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
   if (project.model === undefined) return [...settings.findings, ...project.findings];
   const prefix = stack.path === "." ? "" : `${stack.path}/`;
+  // A file stack ships its own files, not its whole folder.
   const files = new Set(
-    [...ctx.files].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)),
+    stack.files?.map((f) => f.from) ??
+      [...ctx.files].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)),
   );
   const rules = modelFindings(project.model, {
     folder: stack.path,
@@ -232,6 +247,7 @@ export async function validateCommand(command: ValidateCommand, deps: Deps): Pro
     const config = await loadConfig(path, deps.env, { hostname: deps.hostname });
     for (const warning of config.warnings) deps.logger.warn(warning);
     options.folders = config.folders;
+    options.nested = config.nested;
     options.defaults = config.defaults;
     options.compose = config.compose;
     options.config = { file: command.config, lineOf: await configLines(path) };

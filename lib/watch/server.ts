@@ -9,7 +9,7 @@ import { parseListen } from "../listen.ts";
 import { AutostackError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics, RunResult } from "./metrics.ts";
-import { handlePush, NO_SECRET } from "./webhook.ts";
+import { BodyBudget, handlePush, NO_SECRET } from "./webhook.ts";
 
 /** How the last run of the loop went, for `GET /healthz`. */
 export interface LastRun {
@@ -57,6 +57,12 @@ export interface ServerOptions {
   trigger(reason: string): void;
   /** Where rejected and accepted pushes are logged. */
   logger: Logger;
+  /**
+   * The bytes of webhook bodies held at once, shared by all requests;
+   * {@link startServer} makes one (4 MiB) when not given. Without one,
+   * {@link route} caps each body only.
+   */
+  bodyBudget?: BodyBudget;
 }
 
 /** A running server. */
@@ -109,15 +115,25 @@ async function hook(request: Request, options: Omit<ServerOptions, "listen">, fr
     return json(404, { error: "webhooks are off: set webhook_secret" });
   }
   if (request.method !== "POST") return json(405, { error: "use POST" }, { allow: "POST" });
-  const verdict = await handlePush(request, { secret: options.secret, branch: options.branch });
+  const verdict = await handlePush(request, {
+    secret: options.secret,
+    branch: options.branch,
+    budget: options.bodyBudget,
+  });
   if (verdict.status === 401) {
     options.logger.warn(`watch: push from ${from} rejected: missing or wrong signature`);
+  } else if (verdict.status === 503) {
+    // A flood: one warning per request would flood the log too.
+    options.logger.debug(`watch: push from ${from} refused: too many bodies at once`);
   } else if (verdict.trigger !== undefined) {
     options.logger.info(`watch: ${verdict.trigger} from ${from}: run requested`);
     // The run starts after we reply: a forge waits ~10 s for an answer, a deploy takes longer.
     options.trigger(verdict.trigger);
   } else options.logger.debug(`watch: push from ${from}: ${JSON.stringify(verdict.body)}`);
-  return json(verdict.status, verdict.body);
+  const headers: Record<string, string> = verdict.retryAfter === undefined
+    ? {}
+    : { "retry-after": `${verdict.retryAfter}` };
+  return json(verdict.status, verdict.body, headers);
 }
 
 /** Starts `Deno.serve` on `options.listen`; throws when the address is invalid or taken. */
@@ -145,7 +161,8 @@ export function startServer(options: ServerOptions): WatchServer {
   return { addr: server.addr, shutdown: () => server.shutdown() };
 }
 
-function serve(options: ServerOptions, address: { hostname: string; port: number }) {
+function serve(given: ServerOptions, address: { hostname: string; port: number }) {
+  const options = { ...given, bodyBudget: given.bodyBudget ?? new BodyBudget() };
   return Deno.serve({
     ...address,
     onListen: (addr) => options.logger.info(`watch: listening on ${addr.hostname}:${addr.port}`),

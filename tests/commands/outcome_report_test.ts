@@ -22,7 +22,7 @@ Deno.test("reportOutcomes() prints nothing when nothing happened", () => {
   assert.deepEqual([out, err], [[], []]);
 });
 
-Deno.test("reportOutcomes() prints one line per outcome and one stderr line per failure", () => {
+Deno.test("reportOutcomes() prints successes on stdout and each failure once, on stderr only", () => {
   const out: string[] = [], err: string[] = [];
   reportOutcomes(
     [entry({}), entry({ stack: "db", result: "rolled_back", message: "db: unhealthy" })],
@@ -30,9 +30,9 @@ Deno.test("reportOutcomes() prints one line per outcome and one stderr line per 
     "c",
     { out: (l) => out.push(l), err: (l) => err.push(l) },
   );
-  assert.equal(out.length, 2);
+  assert.equal(out.length, 1);
   assert.match(out[0]!, /^web\s+deployed\s+abcdef1\s+1\.5s\s+healthy$/);
-  assert.deepEqual(err, ['autostack: stack "db": rolled_back: db: unhealthy']);
+  assert.deepEqual(err, ['autostack: stack "db": rolled_back: db: unhealthy (commit abcdef1)']);
 });
 
 Deno.test("formatHistory() shows the newest entries as aligned lines", () => {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { ContainerInfo } from "../../lib/docker/mod.ts";
-import { formatStatus, healthWords } from "../../lib/commands/mod.ts";
+import {
+  currentMark,
+  formatStatus,
+  healthWords,
+  isWell,
+  servicesWords,
+  type StackStatus,
+} from "../../lib/commands/mod.ts";
 
 const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
   id: "x",
@@ -16,6 +23,7 @@ const summary = (list: ContainerInfo[]) => ({
   containers: list.length,
   running: list.filter((x) => x.state === "running").length,
   list,
+  workingDir: "/srv/web",
 });
 
 Deno.test("healthWords() says healthy, stopped, down or what is at fault", () => {
@@ -37,16 +45,57 @@ Deno.test("formatStatus() aligns one line per stack with its live project and ma
     tree: "123456789",
     pending: true,
     health: "healthy",
+    services: "2/2",
     last_result: "deployed",
     last_time: "2026-11-28T06:00:00.000Z",
     last_message: "healthy",
     bad: null,
   }]);
-  assert.match(lines[0]!, /^STACK\s+PROJECT\s+COMMIT\s+TREE\s+HEALTH\s+LAST\s+WHEN\s+BAD$/);
+  assert.match(
+    lines[0]!,
+    /^STACK\s+PROJECT\s+COMMIT\s+TREE\s+SERVICES\s+HEALTH\s+LAST\s+WHEN\s+BAD$/,
+  );
   assert.match(
     lines[1]!,
-    /^web\s+web-canary\s+abcdef1 \(pending\)\s+1234567\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
+    /^web\s+web-canary\s+abcdef1 \(pending\)\s+1234567\s+2\/2\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
   );
+});
+
+Deno.test("servicesWords() counts containers up and healthy, or done, of all of them", () => {
+  assert.equal(servicesWords(undefined), "0/0");
+  assert.equal(
+    servicesWords(summary([
+      c({ health: "healthy" }),
+      c({ health: "" }),
+      c({ health: "unhealthy" }),
+      c({ state: "exited", exitCode: 0 }),
+      c({ state: "exited", exitCode: 1 }),
+    ])),
+    "3/5",
+  );
+});
+
+Deno.test("isWell() holds only for a deployed, healthy stack whose last outcome was not a failure", () => {
+  const well: StackStatus = {
+    stack: "web",
+    project: "web",
+    commit: "c1",
+    tree: "t1",
+    pending: false,
+    health: "healthy",
+    services: "1/1",
+    last_result: "deployed",
+    last_time: "2026-11-28T06:00:00.000Z",
+    last_message: "healthy",
+    bad: null,
+  };
+  assert.equal(isWell(well), true);
+  assert.equal(isWell({ ...well, health: "unknown" }), false);
+  assert.equal(isWell({ ...well, pending: true }), false);
+  assert.equal(isWell({ ...well, health: "unhealthy: web: exited (exit code 1)" }), false);
+  assert.equal(isWell({ ...well, last_result: "refused" }), false);
+  const mark = { tree: "t2", commit: "c2", marked_at: "x", reason: "r" };
+  assert.equal(isWell({ ...well, bad: mark }), false);
 });
 
 Deno.test("waitingWords() names the services not healthy yet and the time left", async () => {
@@ -59,4 +108,25 @@ Deno.test("waitingWords() names the services not healthy yet and the time left",
     ),
     "2.5s of 1m00s: web starting",
   );
+});
+
+Deno.test("currentMark() shows a mark only while it is about the repo's version", () => {
+  const mark = { tree: "t2", commit: "c2", marked_at: "2026-11-28T06:00:00.000Z", reason: "r" };
+  const entry = (tree: string, time: string) => ({
+    time,
+    stack: "web",
+    commit: "c",
+    tree,
+    method: "simple",
+    result: "deployed" as const,
+    duration_ms: 1,
+    message: "",
+    services: [],
+  });
+  assert.equal(currentMark(mark, undefined), true);
+  assert.equal(currentMark(mark, entry("t2", "2026-11-28T07:00:00.000Z")), true);
+  // Marked by hand (rollback) after the last run: still current.
+  assert.equal(currentMark(mark, entry("t1", "2026-11-28T05:00:00.000Z")), true);
+  // A fix was deployed since: the mark is history.
+  assert.equal(currentMark(mark, entry("t3", "2026-11-28T07:00:00.000Z")), false);
 });

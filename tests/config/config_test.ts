@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Config, configPath, loadConfig, parseConfig } from "../../lib/config/mod.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { RESULTS } from "../../lib/outcome.ts";
 
 const FILE = "/etc/autostack/autostack.yaml";
 const HOST = { hostname: "alpha" };
@@ -34,6 +35,7 @@ Deno.test("parseConfig() fills every optional key with its default", () => {
     notify: [],
     prune: false,
     jobs: 1,
+    keep_releases: 3,
     compose: ["docker", "compose"],
     hostname: "alpha",
     interval: 60_000,
@@ -171,7 +173,7 @@ webhook_secret: 12345
     'config: defaults: method: must be one of blind, simple, canary: "fancy"',
     'config: notify[0].url: must be an http(s) URL: "ftp://x"',
     'config: notify[1].format: must be one of json, discord, slack, ntfy, gotify: "teams"',
-    'config: notify[1].on[0]: must be one of deployed, rolled_back, failed, skipped_bad, script_error, removed: "bad"',
+    `config: notify[1].on[0]: must be one of ${RESULTS.join(", ")}: "bad"`,
     'config: notify[2].exec: must be a command (a non-empty string): ""',
     "config: notify[3]: must be a URL or a mapping with url or exec: 3",
     "config: prune: must be true or false: 1",
@@ -180,7 +182,78 @@ webhook_secret: 12345
     "config: hostname: must be a host name: false",
     "config: interval: must be a positive duration such as 30s, 5m or 1h: 0",
     'config: listen: must be an address such as 127.0.0.1:9000 or :9000: "localhost"',
-    "config: webhook_secret: must be a string (quote it if it looks like a number): 12345",
+    "config: webhook_secret: must be a string (quote it if it looks like a number)",
+  ]);
+});
+
+Deno.test("parseConfig() shows a wrong notify URL without its path, query or user part", () => {
+  const text = `${MINIMAL}notify:
+  - htps://hooks.slack.com/services/T000/B000/SECRET
+  - { url: "https://bob:SECRET@ntfy.example.com?auth=SECRET" }
+  - { url: "hooks.slack.com/services/T000/B000/SECRET" }
+  - { url: "SECRET-TOKEN" }
+  - { url: ["https://discord.com/api/webhooks/1/SECRET"] }
+`;
+  const problems = problemsOf(() => parse(text));
+  assert.deepEqual(problems, [
+    'config: notify[0].url: must be an http(s) URL: "htps://hooks.slack.com/…"',
+    'config: notify[2].url: must be an http(s) URL: "hooks.slack.com/…"',
+    'config: notify[3].url: must be an http(s) URL: "…"',
+    'config: notify[4].url: must be an http(s) URL: ["https://discord.com/…"]',
+  ]);
+  // notify[1] is a valid URL: accepted as it is, so never printed.
+  assert.ok(problems.every((line) => !line.includes("SECRET")));
+});
+
+Deno.test("parseConfig() never prints the value of webhook_secret or of a notify header", () => {
+  const text = `${MINIMAL}webhook_secret: 31415926
+notify:
+  - { url: "https://ntfy.sh/t", headers: { Authorization: 27182818, X-Token: [SECRET] } }
+  - { url: "https://ntfy.sh/t", headers: "Authorization: Bearer SECRET" }
+`;
+  const problems = problemsOf(() => parse(text));
+  assert.deepEqual(problems, [
+    "config: notify[0].headers.Authorization: must be a string",
+    "config: notify[0].headers.X-Token: must be a string",
+    "config: notify[1].headers: must be a mapping of header names to values",
+    "config: webhook_secret: must be a string (quote it if it looks like a number)",
+  ]);
+  const fromEnv = problemsOf(() => parse(MINIMAL, { AUTOSTACK_WEBHOOK_SECRET: "  " }));
+  assert.deepEqual(fromEnv, [
+    "config: webhook_secret: must be a string (quote it if it looks like a number)",
+  ]);
+  for (const line of [...problems, ...fromEnv]) {
+    assert.ok(!/SECRET|31415926|27182818/.test(line), line);
+  }
+});
+
+Deno.test("parseConfig() hides credentials of any URL shown in a problem line", () => {
+  assert.deepEqual(
+    problemsOf(() => parse("repo: [https://bob:SECRET@git.example.com/x.git]\nbase_dir: /a\n")),
+    ['config: repo: must be a git URL or a path: ["https://***@git.example.com/…"]'],
+  );
+});
+
+Deno.test("parseConfig() expands ~ in base_dir and a local repo with HOME from the environment", () => {
+  const config = parse("repo: ~/stacks\nbase_dir: ~/state\n", { HOME: "/home/op" });
+  assert.equal(config.repo, "/home/op/stacks");
+  assert.equal(config.base_dir, "/home/op/state");
+  // A bare ~ is YAML's null: quoted, it is HOME.
+  assert.equal(parse('repo: /r\nbase_dir: "~"\n', { HOME: "/home/op/" }).base_dir, "/home/op");
+  const fromEnv = parse(MINIMAL, { HOME: "/root", AUTOSTACK_BASE_DIR: "~/x" });
+  assert.equal(fromEnv.base_dir, "/root/x");
+  const remote = parse("repo: ssh://git@host/~op/stacks.git\nbase_dir: /a/~b\n", { HOME: "/h" });
+  assert.equal(remote.repo, "ssh://git@host/~op/stacks.git", "only a leading ~ is HOME");
+  assert.equal(remote.base_dir, "/a/~b");
+});
+
+Deno.test("parseConfig() refuses ~ without HOME, and ~user, instead of making a folder named ~", () => {
+  assert.deepEqual(problemsOf(() => parse("repo: ~/stacks\nbase_dir: ~/state\n")), [
+    'config: repo: ~ needs $HOME, which is not set: "~/stacks"',
+    'config: base_dir: ~ needs $HOME, which is not set: "~/state"',
+  ]);
+  assert.deepEqual(problemsOf(() => parse("repo: /r\nbase_dir: ~op/state\n", { HOME: "/h" })), [
+    'config: base_dir: ~op is not supported, write the full path: "~op/state"',
   ]);
 });
 
@@ -238,12 +311,25 @@ Deno.test("parseConfig() accepts a missing file when the environment has the req
 
 Deno.test("configPath() prefers --config, then AUTOSTACK_CONFIG, then ./autostack.yaml", () => {
   const env = { AUTOSTACK_CONFIG: "/etc/autostack.yaml" };
-  assert.equal(configPath("my.yaml", env, "/home/op"), "/home/op/my.yaml");
-  assert.equal(configPath("/abs/my.yaml", env, "/home/op"), "/abs/my.yaml");
-  assert.equal(configPath(undefined, env, "/home/op"), "/etc/autostack.yaml");
-  assert.equal(configPath(undefined, { AUTOSTACK_CONFIG: "rel.yaml" }, "/w"), "/w/rel.yaml");
-  assert.equal(configPath(undefined, {}, "/home/op"), "/home/op/autostack.yaml");
-  assert.equal(configPath(undefined, { AUTOSTACK_CONFIG: "" }, "/w"), "/w/autostack.yaml");
+  const flag = "--config";
+  const fromEnv = "$AUTOSTACK_CONFIG";
+  assert.deepEqual(configPath("my.yaml", env, "/home/op"), {
+    path: "/home/op/my.yaml",
+    namedBy: flag,
+  });
+  assert.deepEqual(configPath("/abs/my.yaml", env, "/op"), { path: "/abs/my.yaml", namedBy: flag });
+  assert.deepEqual(configPath(undefined, env, "/home/op"), {
+    path: "/etc/autostack.yaml",
+    namedBy: fromEnv,
+  });
+  assert.deepEqual(configPath(undefined, { AUTOSTACK_CONFIG: "rel.yaml" }, "/w"), {
+    path: "/w/rel.yaml",
+    namedBy: fromEnv,
+  });
+  assert.deepEqual(configPath(undefined, {}, "/home/op"), { path: "/home/op/autostack.yaml" });
+  assert.deepEqual(configPath(undefined, { AUTOSTACK_CONFIG: "" }, "/w"), {
+    path: "/w/autostack.yaml",
+  });
 });
 
 /** Runs `fn` with a fresh temp dir that is removed afterwards. */
@@ -272,7 +358,7 @@ Deno.test("loadConfig() reads a real file and resolves paths against its folder"
 Deno.test("loadConfig() reports a missing file with the keys it lacks", async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, "autostack.yaml");
-    const error = await loadConfig(file, {}).catch((e: unknown) => e);
+    const error = await loadConfig({ path: file }, {}).catch((e: unknown) => e);
     assert.ok(error instanceof ConfigError);
     assert.deepEqual(error.problems, [
       `config: ${file}: not found`,
@@ -285,10 +371,35 @@ Deno.test("loadConfig() reports a missing file with the keys it lacks", async ()
 Deno.test("loadConfig() runs without a file when the environment is enough", async () => {
   await withTempDir(async (dir) => {
     const env = { AUTOSTACK_REPO: "https://example.com/r.git", AUTOSTACK_BASE_DIR: dir };
-    const config = await loadConfig(join(dir, "none.yaml"), env);
+    const config = await loadConfig({ path: join(dir, "none.yaml") }, env);
     assert.equal(config.configFile, "");
     assert.equal(config.base_dir, dir);
     assert.equal(typeof config.hostname, "string");
+  });
+});
+
+Deno.test("loadConfig() refuses a missing file named by --config or AUTOSTACK_CONFIG, whatever the environment holds", async () => {
+  await withTempDir(async (dir) => {
+    const env = {
+      AUTOSTACK_REPO: "https://example.com/r.git",
+      AUTOSTACK_BASE_DIR: dir,
+      AUTOSTACK_CONFIG: join(dir, "gone.yaml"),
+    };
+    const fromFlag = configPath("typo.yaml", env, dir);
+    const fromEnv = configPath(undefined, env, dir);
+    const plain = join(dir, "plain.yaml");
+    for (
+      const [choice, line] of [
+        [fromFlag, `config: ${join(dir, "typo.yaml")}: not found (named by --config)`],
+        [fromEnv, `config: ${join(dir, "gone.yaml")}: not found (named by $AUTOSTACK_CONFIG)`],
+        [plain, `config: ${plain}: not found`],
+      ] as const
+    ) {
+      const error = await loadConfig(choice, env).catch((e: unknown) => e);
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [line]);
+      assert.equal(error.exitCode, 2);
+    }
   });
 });
 

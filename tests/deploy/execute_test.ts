@@ -22,6 +22,7 @@ import type { Runner, RunOptions, RunResult } from "../../lib/process.ts";
 import {
   appendHistory,
   fileStamp,
+  lastEntries,
   readVersion,
   statePaths,
   writeVersion,
@@ -83,7 +84,11 @@ function fakeWorld(up: Set<string>) {
         up.delete(project);
         return {};
       case "config":
-        return { stdout: "app\n" };
+        return {
+          stdout: cmd.includes("json")
+            ? JSON.stringify({ services: { app: { image: "autostack-test/busybox:latest" } } })
+            : "app\n",
+        };
       case "ps": {
         if (!up.has(project)) return { stdout: "" };
         const line = [project, "running", "app", "Up 1 second (healthy)", `${project}1`];
@@ -111,6 +116,14 @@ async function withBase(
   } finally {
     await Deno.remove(base, { recursive: true });
   }
+}
+
+/** Runs the plan as `run` does: each stack's last history entry read first. */
+async function execute(ctx: DeployContext, plan: PlanItem[]): Promise<HistoryEntry[]> {
+  const previous = await lastEntries(ctx.paths.history, plan.map((i) => i.name));
+  const done = await executePlan(ctx, plan, previous);
+  assert.equal(done.hostFault, undefined);
+  return done.entries;
 }
 
 function contextOf(base: string, runner: Runner, jobs = 1): DeployContext {
@@ -199,7 +212,7 @@ Deno.test("executePlan() deploys, skips, removes, leaves none items alone, and w
     const ctx = contextOf(base, runner);
     const plan: PlanItem[] = [deployItem("api"), skipItem(), REMOVE_OLD, NONE_SAME];
 
-    const entries = await executePlan(ctx, plan);
+    const entries = await execute(ctx, plan);
 
     assert.deepEqual(entries, [
       entry({ stack: "api", tree: TREES.api, message: "healthy" }),
@@ -244,7 +257,7 @@ Deno.test("executePlan() deploys, skips, removes, leaves none items alone, and w
 Deno.test("executePlan() with only none items runs nothing and writes no history", async () => {
   await withBase(["same"], async (base) => {
     const runner = fakeRunner(fakeWorld(new Set(["same"])));
-    assert.deepEqual(await executePlan(contextOf(base, runner), [NONE_SAME]), []);
+    assert.deepEqual(await execute(contextOf(base, runner), [NONE_SAME]), []);
     assert.deepEqual(runner.calls, []);
     await assert.rejects(Deno.stat(join(base, "history.jsonl")), Deno.errors.NotFound);
   });
@@ -253,12 +266,12 @@ Deno.test("executePlan() with only none items runs nothing and writes no history
 Deno.test("executePlan() writes a skipped bad version once, however many runs skip it", async () => {
   await withBase(["bad"], async (base) => {
     const runner = fakeRunner(fakeWorld(new Set()));
-    const first = await executePlan(contextOf(base, runner), [skipItem()]);
+    const first = await execute(contextOf(base, runner), [skipItem()]);
     assert.deepEqual(first.map((e) => [e.stack, e.result, e.tree]), [
       ["bad", "skipped_bad", TREES.bad],
     ]);
-    const second = await executePlan(contextOf(base, runner), [skipItem()]);
-    const third = await executePlan(contextOf(base, runner), [skipItem()]);
+    const second = await execute(contextOf(base, runner), [skipItem()]);
+    const third = await execute(contextOf(base, runner), [skipItem()]);
     assert.deepEqual(second, []);
     assert.deepEqual(third, []);
     assert.deepEqual(await historyLines(base), first);
@@ -276,13 +289,13 @@ Deno.test("executePlan() does not write a skip right after the failure that mark
     });
     await appendHistory(history, rolledBack);
     const runner = fakeRunner(fakeWorld(new Set()));
-    assert.deepEqual(await executePlan(contextOf(base, runner), [skipItem()]), []);
+    assert.deepEqual(await execute(contextOf(base, runner), [skipItem()]), []);
     assert.deepEqual(await historyLines(base), [rolledBack]);
 
     // The last word on the stack is now about another version: the skip is news.
     const other = entry({ stack: "bad", tree: "b0b0b0b0", result: "failed", message: "x" });
     await appendHistory(history, other);
-    const written = await executePlan(contextOf(base, runner), [skipItem()]);
+    const written = await execute(contextOf(base, runner), [skipItem()]);
     assert.deepEqual(written.map((e) => [e.result, e.tree]), [["skipped_bad", TREES.bad]]);
     assert.deepEqual(await historyLines(base), [rolledBack, other, ...written]);
   });
@@ -302,7 +315,7 @@ Deno.test("executePlan() with jobs > 1 deploys at once yet returns the entries i
         },
       };
       const plan = [deployItem("a"), deployItem("b"), deployItem("c")];
-      const entries = await executePlan(contextOf(base, runner, jobs), plan);
+      const entries = await execute(contextOf(base, runner, jobs), plan);
       assert.deepEqual(entries.map((e) => [e.stack, e.result]), [
         ["a", "deployed"],
         ["b", "deployed"],
@@ -329,7 +342,7 @@ Deno.test("executePlan() turns a deploy whose docker calls throw into a failed o
         return fake.run(cmd, options);
       },
     };
-    const entries = await executePlan(contextOf(base, runner), [
+    const entries = await execute(contextOf(base, runner), [
       deployItem("api"),
       deployItem("web"),
     ]);

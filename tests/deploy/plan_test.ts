@@ -24,7 +24,7 @@ const ok = (settings: Partial<DeploySettings> = {}): SettingsResult => ({
 const version = (tree: string, pending = false): VersionInfo => ({ commit: "c0", tree, pending });
 const running = (...names: string[]) =>
   new Map<string, ProjectSummary>(
-    names.map((n) => [n, { project: n, containers: 1, running: 1, list: [] }]),
+    names.map((n) => [n, { project: n, containers: 1, running: 1, list: [], workingDir: "" }]),
   );
 
 function input(overrides: Partial<PlanInput>): PlanInput {
@@ -34,7 +34,8 @@ function input(overrides: Partial<PlanInput>): PlanInput {
     settings: new Map(stacks.map((s) => [s.name, ok()])),
     deployed: new Map(),
     bad: {},
-    projects: running(...stacks.map((s) => s.name)),
+    // Containers run for what is deployed here, and for nothing else.
+    projects: running(...(overrides.deployed?.keys() ?? [])),
     hostname: "host1",
     force: false,
     prune: false,
@@ -131,7 +132,7 @@ Deno.test("planRun() reports a stack with invalid settings as an error and plans
   const plan = planRun(input({ stacks, settings }));
   assert.deepEqual(plan.map((p) => [p.name, p.status]), [["db", "new"], ["web", "error"]]);
   const refused = plan[1];
-  assert.equal(refused?.action, "none");
+  assert.equal(refused?.action, "refuse");
   assert.match(refused.problems?.[0] ?? "", /deploy\.yaml:1: method: .*"fancy"/);
 });
 
@@ -172,8 +173,8 @@ Deno.test("planRun() limits the plan to --stack names", () => {
 Deno.test("planRun() refuses mode: swarm, which is not supported yet, naming the key", () => {
   const plan = planRun(input({ settings: new Map([["web", ok({ mode: "swarm" })]]) }));
   const item = plan[0];
-  assert.deepEqual([item?.status, item?.action], ["error", "none"]);
-  assert.equal(item?.action, "none");
+  assert.deepEqual([item?.status, item?.action], ["error", "refuse"]);
+  assert.equal(item?.action, "refuse");
   assert.match(item.problems?.[0] ?? "", /mode: "swarm" is not supported yet/);
 });
 
@@ -185,4 +186,13 @@ Deno.test("planRun() starts the deployed version again when the repo's is bad an
   const there = planRun(input({ bad: { web: mark }, deployed }));
   assert.equal(there[0]?.action, "skip_bad");
   assert.equal(there[0].restart, false);
+});
+
+Deno.test("planRun() adopts a compose project of the stack's name that this base_dir does not manage", () => {
+  const projects = new Map([["web", { containers: 2, running: 2, workingDir: "/home/ops/web" }]]);
+  const [item] = planRun(input({ projects }));
+  assert.deepEqual([item?.status, item?.action], ["adopt", "deploy"]);
+  assert.match(item?.why ?? "", /runs here from \/home\/ops\/web: it is taken down and replaced/);
+  // Without containers of that name, it is simply new.
+  assert.equal(planRun(input({ projects: new Map() }))[0]?.status, "new");
 });

@@ -1,7 +1,8 @@
 import { memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runScript, type ScriptRun } from "../../lib/deploy/mod.ts";
+import { MAX_LINE_CHARS, runScript, type ScriptRun } from "../../lib/deploy/mod.ts";
+import { type Logger, streamLogger } from "../../lib/log.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "autostack_scripts_" });
@@ -101,6 +102,79 @@ Deno.test("runScript() keeps only the last 20 lines in the tail", () =>
     const result = await runScript(script(dir, "seq 1 50"), memoryLogger());
     assert.equal(result.output.split("\n").length, 50);
     assert.deepEqual(result.tail.split("\n"), Array.from({ length: 20 }, (_, i) => `${i + 31}`));
+  }));
+
+/** A logger that counts its lines and keeps the last few (millions of lines would not fit). */
+function countingLogger(): { logger: Logger; seen: { count: number; last: string[] } } {
+  const seen = { count: 0, last: [] as string[] };
+  const logger = streamLogger("debug", (line) => {
+    seen.count++;
+    seen.last.push(line);
+    if (seen.last.length > 3) seen.last.shift();
+  });
+  return { logger, seen };
+}
+
+Deno.test("runScript() keeps the last lines of 50 MB of short lines and at most a MiB of output", () =>
+  withTempDir(async (dir) => {
+    const { logger, seen } = countingLogger();
+    // "line 1" … "line 4000000": 4 million lines, 51.9 MB.
+    const result = await runScript(script(dir, "seq -f 'line %.0f' 1 4000000"), logger);
+    assert.equal(result.ok, true);
+    assert.equal(seen.count, 4_000_000, "every line is logged");
+    assert.deepEqual(seen.last, [
+      "autostack: [web pre_deploy] line 3999998",
+      "autostack: [web pre_deploy] line 3999999",
+      "autostack: [web pre_deploy] line 4000000",
+    ]);
+    assert.deepEqual(
+      result.tail.split("\n"),
+      Array.from({ length: 20 }, (_, i) => `line ${3_999_981 + i}`),
+    );
+    const [first = "", ...kept] = result.output.split("\n");
+    assert.equal(first, `[… ${4_000_000 - kept.length} earlier lines cut]`);
+    assert.equal(kept.at(-1), "line 4000000");
+    assert.equal(kept[0], `line ${4_000_001 - kept.length}`, "the kept lines are the last ones");
+    assert.ok(kept.join("\n").length <= 1 << 20, "at most a MiB is kept");
+  }));
+
+Deno.test("runScript() keeps 4 KiB of a 50 MB line and says how much it cut", () =>
+  withTempDir(async (dir) => {
+    const { logger, seen } = countingLogger();
+    const result = await runScript(
+      script(dir, "echo before; head -c 50000000 /dev/zero | tr '\\0' x; echo; echo after"),
+      logger,
+    );
+    assert.equal(result.ok, true);
+    const long = `${"x".repeat(MAX_LINE_CHARS)} [… ${
+      50_000_000 - MAX_LINE_CHARS
+    } more characters cut]`;
+    assert.equal(MAX_LINE_CHARS, 4096);
+    assert.equal(result.tail, `before\n${long}\nafter`);
+    assert.equal(result.output, result.tail);
+    assert.equal(seen.count, 3);
+    assert.equal(seen.last[1], `autostack: [web pre_deploy] ${long}`, "the log line is cut too");
+  }));
+
+Deno.test("runScript() cuts a long last line without a newline, and only past 4 KiB", () =>
+  withTempDir(async (dir) => {
+    const result = await runScript(
+      script(
+        dir,
+        "head -c 4096 /dev/zero | tr '\\0' a; echo; head -c 10000 /dev/zero | tr '\\0' b",
+      ),
+      memoryLogger(),
+    );
+    assert.equal(
+      result.tail,
+      `${"a".repeat(4096)}\n${"b".repeat(4096)} [… ${10_000 - 4096} more characters cut]`,
+    );
+  }));
+
+Deno.test("runScript() drops the carriage return of CRLF lines", () =>
+  withTempDir(async (dir) => {
+    const result = await runScript(script(dir, "printf 'one\\r\\ntwo\\r\\n'"), memoryLogger());
+    assert.equal(result.output, "one\ntwo");
   }));
 
 Deno.test("runScript() kills the whole process group on timeout, grandchildren included", () =>

@@ -2,6 +2,7 @@
  * Unit tests of the per-host project list (one `docker ps` per run).
  * @module
  */
+import { DockerDownError, HostError } from "../../lib/errors.ts";
 import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../../lib/docker/mod.ts";
@@ -70,6 +71,19 @@ Deno.test("listProjects() makes one ps call filtered by the compose project labe
 });
 
 Deno.test("listProjects() throws a ComposeError when the engine fails", async () => {
-  const runner = fakeRunner(() => ({ code: 1, stderr: "Cannot connect to the Docker daemon\n" }));
-  await assert.rejects(() => listProjects(runner), /docker ps failed \(exit 1\): Cannot connect/);
+  const runner = fakeRunner(() => ({ code: 1, stderr: "unknown flag: --filter\n" }));
+  await assert.rejects(() => listProjects(runner), /docker ps failed \(exit 1\): unknown flag/);
+});
+
+Deno.test("listProjects() throws a DockerDownError, a host fault, when the daemon does not answer", async () => {
+  const runner = fakeRunner(() => ({
+    code: 1,
+    stderr:
+      "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n",
+  }));
+  await assert.rejects(() => listProjects(runner), (e: unknown) => {
+    assert.ok(e instanceof DockerDownError && e instanceof HostError);
+    assert.match(e.message, /^Docker does not answer: Cannot connect/);
+    return true;
+  });
 });

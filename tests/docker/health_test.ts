@@ -3,6 +3,7 @@
  * with a fake clock, a fake sleep and a fake runner: nothing really waits.
  * @module
  */
+import { DockerDownError } from "../../lib/errors.ts";
 import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import {
@@ -290,18 +291,27 @@ Deno.test("waitHealthy() reports a service still missing at the timeout", async 
 
 Deno.test("waitHealthy() rides over a failing ps and throws only when the last one failed", async () => {
   const healthyLater = setup((ms) =>
-    ms < 500 ? { code: 1, stderr: "Cannot connect to the Docker daemon" } : {
+    ms < 500 ? { code: 1, stderr: "Error response from daemon: i/o timeout" } : {
       stdout: [psLine("web", "running", ""), psLine("worker", "running", "")].join("\n"),
     }
   );
   assert.deepEqual(await waitHealthy(healthyLater.deps, TARGET, 5_000), { status: "healthy" });
 
-  const never = setup(() => ({ code: 1, stderr: "Cannot connect to the Docker daemon" }));
+  const never = setup(() => ({ code: 1, stderr: "Error response from daemon: i/o timeout" }));
   await assert.rejects(() => waitHealthy(never.deps, TARGET, 1_000), (e: unknown) => {
     assert.ok(e instanceof ComposeError);
-    assert.match(e.message, /compose ps failed for project "web".*Cannot connect/);
+    assert.match(e.message, /compose ps failed for project "web".*i\/o timeout/);
     return true;
   });
+});
+
+Deno.test("waitHealthy() stops at once when the daemon does not answer: a host fault, not the version's", async () => {
+  const { deps, sleeps } = setup(() => ({
+    code: 1,
+    stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.",
+  }));
+  await assert.rejects(() => waitHealthy(deps, TARGET, 60_000), DockerDownError);
+  assert.deepEqual(sleeps, []);
 });
 
 Deno.test("checkHealth() takes one look without a file, judging the containers it finds", async () => {

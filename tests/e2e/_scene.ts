@@ -45,7 +45,11 @@ export function shCompose(command: string, extra = ""): string {
 ${extra}`;
 }
 
-/** One outcome line of `run`'s text output: `NAME  RESULT  COMMIT  TIME  MESSAGE`. */
+/**
+ * One outcome of `run`'s text output: a success is a stdout row
+ * `NAME  RESULT  COMMIT  TIME  MESSAGE`, a failure only a stderr line
+ * `autostack: stack "NAME": RESULT: MESSAGE (commit COMMIT)`.
+ */
 export interface OutcomeLine {
   stack: string;
   result: string;
@@ -53,12 +57,19 @@ export interface OutcomeLine {
   message: string;
 }
 
-/** Parses `run`'s stdout into outcome lines. */
-export function outcomeLines(stdout: string): OutcomeLine[] {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((line) => {
+const FAILURE_LINE = /^autostack: stack "([^"]+)": ([a-z_]+): (.*?)(?: \(commit ([0-9a-f]+)\))?$/;
+
+/** `run`'s outcomes: stdout's rows, then stderr's failure lines, each in its order. */
+export function outcomeLines(r: { stdout: string; stderr: string }): OutcomeLine[] {
+  const done = r.stdout.split("\n").filter((l) => l.trim() !== "").map((line) => {
     const [stack = "", result = "", commit = "", _time = "", ...rest] = line.split(/\s{2,}/);
     return { stack, result, commit, message: rest.join("  ") };
   });
+  const failed = r.stderr.split("\n").flatMap((line) => {
+    const m = FAILURE_LINE.exec(line);
+    return m ? [{ stack: m[1]!, result: m[2]!, commit: m[4] ?? "", message: m[3]! }] : [];
+  });
+  return [...done, ...failed];
 }
 
 /**

@@ -28,7 +28,7 @@ async function deployV1(s: Scene, net: string, names: string[]) {
   const v1 = await s.commit(stackFiles(name, canaryCompose(net, "v1"), CANARY));
   const r = await s.run();
   assert.equal(r.code, 0, r.stderr);
-  assert.match(outcomeLines(r.stdout)[0]?.message ?? "", /canary: nothing was running/);
+  assert.match(outcomeLines(r)[0]?.message ?? "", /canary: nothing was running/);
   assert.equal(await askAlias(net), "v1");
   return { name, v1 };
 }
@@ -68,7 +68,7 @@ Deno.test({
       const r2 = await s.run();
       assert.equal(r2.code, 0, r2.stderr);
       assert.equal(r2.stderr, "");
-      const [line] = outcomeLines(r2.stdout);
+      const [line] = outcomeLines(r2);
       assert.deepEqual([line?.result, line?.commit], ["deployed", v2.slice(0, 7)]);
       assert.match(line?.message ?? "", new RegExp(`stayed healthy 2.0s .*live as ${name}-canary`));
       assert.deepEqual(await copiesOf(name), { [`${name}-canary`]: 1 });
@@ -90,7 +90,7 @@ Deno.test({
       const v3 = await s.commit(stackFiles(name, canaryCompose(net, "v3"), CANARY));
       const r3 = await s.run();
       assert.equal(r3.code, 0, r3.stderr);
-      assert.match(outcomeLines(r3.stdout)[0]?.message ?? "", new RegExp(`live as ${name}$`));
+      assert.match(outcomeLines(r3)[0]?.message ?? "", new RegExp(`live as ${name}$`));
       assert.deepEqual(await copiesOf(name), { [name]: 1 });
       assert.equal(await askAlias(net), "v3");
       const [commit3, , project3] = await s.version(name);
@@ -122,7 +122,7 @@ Deno.test({
 
       const r = await runWatchingOld(s, name);
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.deepEqual([line?.result, line?.commit], ["rolled_back", v2.slice(0, 7)]);
       assert.match(line?.message ?? "", /^not healthy: web: unhealthy/);
       assert.match(line?.message ?? "", /version marked bad; the new copy was removed; the old/);
@@ -152,7 +152,7 @@ Deno.test({
 
       const r = await runWatchingOld(s, name);
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.result, "rolled_back");
       assert.match(
         line?.message ?? "",
@@ -178,18 +178,20 @@ Deno.test({
 
       const r = await runWatchingOld(s, name);
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.deepEqual([line?.result, line?.commit], ["script_error", v2.slice(0, 7)]);
       assert.equal(
         line?.message,
-        "pre_deploy failed (exit code 4): schema locked; the old version kept serving",
+        "pre_deploy failed (exit code 4): schema locked; the old version kept serving; " +
+          "version held back (bad clear or --force to try it again)",
       );
       assert.match(r.stderr, new RegExp(`autostack: stack "${name}": script_error: pre_deploy`));
       // No new copy was ever created: not even stopped containers of the second project.
       assert.deepEqual(await copiesOf(name), { [name]: 1 });
       assert.deepEqual(await containersOf(`${name}-canary`), []);
       assert.equal(await askAlias(net), "v1");
-      assert.deepEqual(await s.bad(), {}, "a script error does not mark the version bad");
+      // Held back like a bad version, so the next runs do not run the script again.
+      assert.deepEqual(Object.keys(await s.bad()), [name]);
       assert.deepEqual(await s.version(name), [v1, `tree ${tree1}`]);
       const last = (await s.history()).at(-1);
       assert.deepEqual([last?.result, last?.method, last?.project], [
@@ -216,7 +218,7 @@ Deno.test({
       assert.equal(r.code, 0, r.stderr);
       const why = `service "web" publishes host port ${port}`;
       assert.match(
-        outcomeLines(r.stdout)[0]?.message ?? "",
+        outcomeLines(r)[0]?.message ?? "",
         new RegExp(`^healthy \\(canary: ${why}`),
       );
       assert.match(r.stderr, new RegExp(`^autostack: warning: stack "${name}": canary: ${why}`));
@@ -240,7 +242,7 @@ for (const step of ["canary_soak", "canary_after_switch", "canary_drain"]) {
 
         const r = await s.run();
         assert.equal(r.code, 0, r.stderr);
-        const [line] = outcomeLines(r.stdout);
+        const [line] = outcomeLines(r);
         assert.deepEqual([line?.result, line?.commit], ["deployed", v2.slice(0, 7)]);
         const copies = await copiesOf(name);
         assert.equal(Object.keys(copies).length, 1, JSON.stringify(copies));
@@ -298,7 +300,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(outcomeLines(r.stdout).map((l) => l.result), ["removed"]);
+      assert.deepEqual(outcomeLines(r).map((l) => l.result), ["removed"]);
       assert.deepEqual(await copiesOf(name), {});
       for (const folder of ["running_stacks", "canary_stacks"]) {
         await assert.rejects(() => Deno.stat(join(s.ws.base, folder, name)), Deno.errors.NotFound);

@@ -4,6 +4,7 @@
  * operator sees (exit code, output), the state files and the containers.
  * @module
  */
+import { daxRunner } from "../../lib/process.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SKIP_DOCKER } from "./_docker.ts";
@@ -32,7 +33,7 @@ Deno.test({
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
-      assert.deepEqual(outcomeLines(r.stdout), [
+      assert.deepEqual(outcomeLines(r), [
         { stack: name, result: "deployed", commit: commit.slice(0, 7), message: "healthy" },
       ]);
       const history = await s.history();
@@ -78,7 +79,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.stack, name);
       assert.equal(line?.result, "rolled_back");
       assert.equal(line?.commit, v2.slice(0, 7));
@@ -125,7 +126,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.result, "failed");
       assert.match(line?.message ?? "", /no good version to go back to: stopped/);
       assert.match(r.stderr, new RegExp(`^autostack: stack "${name}": failed: `));
@@ -157,7 +158,7 @@ Deno.test({
 
       const skipped = await s.run();
       assert.equal(skipped.code, 1);
-      const [line] = outcomeLines(skipped.stdout);
+      const [line] = outcomeLines(skipped);
       assert.deepEqual([line?.stack, line?.result, line?.commit], [
         name,
         "skipped_bad",
@@ -190,14 +191,14 @@ Deno.test({
 
       const skipped = await s.run();
       assert.equal(skipped.code, 1);
-      assert.deepEqual(outcomeLines(skipped.stdout).map((l) => l.result), ["skipped_bad"]);
+      assert.deepEqual(outcomeLines(skipped).map((l) => l.result), ["skipped_bad"]);
       const quiet = await s.run();
       assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [1, "", ""]);
       assert.deepEqual(await containersOf(name), []);
 
       const forced = await s.run(["--force"]);
       assert.equal(forced.code, 0, forced.stderr);
-      assert.deepEqual(outcomeLines(forced.stdout).map((l) => l.result), ["deployed"]);
+      assert.deepEqual(outcomeLines(forced).map((l) => l.result), ["deployed"]);
       assert.ok(allHealthy(await containersOf(name)));
       assert.deepEqual(await s.bad(), {}, "a version seen healthy is no longer bad");
 
@@ -225,7 +226,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.result, "script_error");
       assert.equal(line?.commit, v2.slice(0, 7));
       assert.match(line?.message ?? "", /^pre_deploy failed \(exit code 3\)/);
@@ -233,13 +234,34 @@ Deno.test({
       const last = (await s.history()).at(-1);
       assert.equal(last?.result, "script_error");
       assert.match(last?.output ?? "", new RegExp(`phase pre_deploy of ${name}`));
-      assert.deepEqual(await s.bad(), {}, "a script error does not mark the version bad");
+      // Held back like a bad version: not tried (nor the old one restarted) every run.
+      assert.match(line?.message ?? "", /version held back/);
+      assert.deepEqual(Object.keys(await s.bad()), [name]);
+      assert.equal((await s.bad())[name]?.tree, await s.repo.tree(name));
       assert.deepEqual(await s.version(name), [v1, `tree ${tree1}`]);
       const after = await waitContainers(name, allHealthy);
       assert.equal(after.length, 1);
       assert.equal(after[0]?.id, before?.id, "the old container was started again");
+      const started = await startedAt(after[0]!.id);
+
+      // The next runs touch nothing and say nothing, and still exit 1.
+      for (let i = 0; i < 2; i++) {
+        const again = await s.run();
+        assert.deepEqual([again.code, again.stdout, again.stderr], [1, "", ""]);
+      }
+      const still = await containersOf(name);
+      assert.equal(still[0]?.id, before?.id);
+      assert.equal(await startedAt(still[0]!.id), started, "the old version was not restarted");
+      assert.deepEqual((await s.history()).map((e) => e.result), ["deployed", "script_error"]);
     }),
 });
+
+/** When a container last started, as the engine says. */
+async function startedAt(id: string): Promise<string> {
+  const r = await daxRunner.run(["docker", "inspect", "--format", "{{.State.StartedAt}}", id]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
 
 Deno.test({
   name: "run records a failing post_deploy as script_error and keeps the healthy new version",
@@ -254,7 +276,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 1);
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.result, "script_error");
       assert.match(line?.message ?? "", /^post_deploy failed \(exit code 4\): done; /);
       assert.deepEqual((await s.history()).map((e) => e.result), ["script_error"]);

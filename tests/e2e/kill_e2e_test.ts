@@ -60,8 +60,11 @@ for (const step of STEPS) {
 
         const r = await s.run();
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stderr, /^autostack: warning: taking over the lock of dead process \d+\n$/);
-        assert.deepEqual(outcomeLines(r.stdout).map((l) => [l.stack, l.result, l.commit]), [
+        assert.match(
+          r.stderr,
+          /^autostack: warning: taking over the lock of process \d+: it is gone\n$/,
+        );
+        assert.deepEqual(outcomeLines(r).map((l) => [l.stack, l.result, l.commit]), [
           [name, "deployed", v2.slice(0, 7)],
         ]);
         assert.deepEqual(await s.version(name), [v2, `tree ${tree}`]);
@@ -110,7 +113,7 @@ Deno.test({
       } finally {
         const done = await first.result;
         assert.equal(done.code, 0, done.stderr);
-        assert.deepEqual(outcomeLines(done.stdout).map((l) => l.result), ["deployed"]);
+        assert.deepEqual(outcomeLines(done).map((l) => l.result), ["deployed"]);
       }
       assert.deepEqual((await s.history()).map((e) => e.result), ["deployed"]);
       await waitContainers(name, allHealthy, 1);

@@ -126,8 +126,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "run with dead targets (refused, never answering) still deploys, exit 0, a few seconds late",
+  name: "run with dead targets (refused, never answering) still deploys and ends, exit 0",
   ignore,
   fn: () =>
     scene((r) => ({
@@ -137,16 +136,13 @@ Deno.test({
         r.url("/alive"),
       ],
     }), async ({ name, ws, receiver }) => {
-      const started = performance.now();
+      // How long the batch may take is the Notifier's deadline, unit-tested with a fake
+      // clock; here: a target that never answers does not keep the run from ending.
       const r = await ws.run(["run"]);
-      const elapsed = performance.now() - started;
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^${name}\\s+deployed`));
       const [entry] = await history(ws);
       assert.equal(entry?.result, "deployed");
-      // Everything but the deploy itself: start-up, fetch, plan and the notifications.
-      const overhead = elapsed - entry!.duration_ms;
-      assert.ok(overhead < 7_000, `the run took ${Math.round(overhead)} ms besides the deploy`);
       const warnings = r.stderr.trim().split("\n");
       assert.equal(warnings.length, 2, r.stderr);
       assert.match(

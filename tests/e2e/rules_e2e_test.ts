@@ -32,7 +32,7 @@ Deno.test({
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
-      assert.deepEqual(outcomeLines(r.stdout).map((l) => [l.result, l.message]), [
+      assert.deepEqual(outcomeLines(r).map((l) => [l.result, l.message]), [
         ["deployed", "started (blind: no health check)"],
       ]);
       const [entry] = await s.history();
@@ -124,7 +124,7 @@ Deno.test({
       const r = await s.run();
       assert.equal(r.code, 1);
       assert.ok(r.ms < 30_000, `an exit 1 fails without waiting (${Math.round(r.ms)} ms)`);
-      const lines = outcomeLines(r.stdout);
+      const lines = outcomeLines(r);
       assert.deepEqual(
         lines.map((l) => [l.stack, l.result]).sort(),
         [
@@ -178,7 +178,7 @@ Deno.test({
       const fixed = await s.commit(stackFiles(name, shCompose("exec sleep 3600")));
       const tried = await s.run();
       assert.equal(tried.code, 0, tried.stderr);
-      assert.deepEqual(outcomeLines(tried.stdout).map((l) => [l.result, l.commit]), [
+      assert.deepEqual(outcomeLines(tried).map((l) => [l.result, l.commit]), [
         ["deployed", fixed.slice(0, 7)],
       ]);
       assert.ok(allHealthy(await containersOf(name)));

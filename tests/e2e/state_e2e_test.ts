@@ -60,7 +60,7 @@ Deno.test({
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
-      assert.deepEqual(outcomeLines(r.stdout).map((l) => [l.stack, l.result, l.commit]), [
+      assert.deepEqual(outcomeLines(r).map((l) => [l.stack, l.result, l.commit]), [
         [name, "deployed", commit.slice(0, 7)],
       ]);
       assert.deepEqual((await s.history()).map((e) => e.result), ["deployed", "deployed"]);
@@ -87,7 +87,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(outcomeLines(r.stdout).map((l) => [l.result, l.commit]), [
+      assert.deepEqual(outcomeLines(r).map((l) => [l.result, l.commit]), [
         ["deployed", v2.slice(0, 7)],
       ]);
       const stamps = [];
@@ -126,7 +126,7 @@ ${volume}`,
 
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(outcomeLines(r.stdout).map((l) => l.result), ["deployed"]);
+      assert.deepEqual(outcomeLines(r).map((l) => l.result), ["deployed"]);
       assert.ok(allHealthy(await containersOf(name)));
       const inspect = await daxRunner.run(["docker", "volume", "inspect", `${name}_data`]);
       assert.equal(inspect.code, 0, inspect.stderr);
@@ -156,7 +156,7 @@ Deno.test({
       const r = await s.run();
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(
-        outcomeLines(r.stdout).map((l) => [l.stack, l.result]),
+        outcomeLines(r).map((l) => [l.stack, l.result]),
         [
           [a, "deployed"],
           [b, "deployed"],
@@ -194,7 +194,7 @@ Deno.test({
 
       const r = await s.run();
       assert.equal(r.code, 1, "the repo's version is still bad");
-      const [line] = outcomeLines(r.stdout);
+      const [line] = outcomeLines(r);
       assert.equal(line?.result, "skipped_bad");
       assert.match(line?.message ?? "", /containers were missing: started again: healthy/);
       const containers = await containersOf(name);

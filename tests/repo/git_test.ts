@@ -2,7 +2,21 @@ import { fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GitError } from "../../lib/errors.ts";
-import { deployRefspec, parseLsTree, plainOriginUrl, Repo, syncRepo } from "../../lib/repo/mod.ts";
+import {
+  copyStack,
+  deployRefspec,
+  discoverStacks,
+  listCheckout,
+  LOCAL_TIMEOUT_MS,
+  parseLsTree,
+  plainOriginUrl,
+  readForDiscovery,
+  REMOTE_TIMEOUT_MS,
+  remoteCommand,
+  Repo,
+  syncRepo,
+} from "../../lib/repo/mod.ts";
+import { listFiles } from "../../lib/fsutil.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { StacksRepo } from "../e2e/_harness.ts";
 
@@ -182,4 +196,153 @@ Deno.test("Repo.git() never lets git prompt, keeping the operator's GIT_ASKPASS"
     { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "true" },
     { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/usr/local/bin/vault-askpass" },
   ]);
+});
+
+// ---- time limits, file stack trees, copies, checkouts (issues 17 and 18) --
+
+Deno.test("Repo.git() bounds clone and fetch under `timeout`, every other call through the runner", async () => {
+  const runner = fakeRunner(() => ({}));
+  const repo = new Repo(runner, "/clone", "true", { remoteMs: 2_000, remote: "https://h/x.git" });
+  await repo.clone("https://h/x.git");
+  await repo.fetch("main");
+  await repo.git(["rev-parse", "HEAD"]);
+  const [clone, fetch, local] = runner.calls;
+  assert.deepEqual(clone?.cmd.slice(0, 4), ["timeout", "--kill-after=5s", "2s", "git"]);
+  assert.deepEqual(fetch?.cmd.slice(0, 7), [
+    "timeout",
+    "--kill-after=5s",
+    "2s",
+    "git",
+    "-C",
+    "/clone",
+    "fetch",
+  ]);
+  assert.equal(clone?.options.timeoutMs, 12_000);
+  assert.equal(local?.cmd[0], "git");
+  assert.equal(local?.options.timeoutMs, LOCAL_TIMEOUT_MS);
+  assert.deepEqual(remoteCommand(["fetch"], REMOTE_TIMEOUT_MS).slice(0, 3), [
+    "timeout",
+    "--kill-after=5s",
+    "300s",
+  ]);
+});
+
+Deno.test("Repo.git() turns a time-out into one line naming the remote, redacted", async () => {
+  const runner = fakeRunner((cmd) => cmd[0] === "timeout" ? { code: 124 } : { code: 124 });
+  const url = "https://me:s3cret@git.example/x.git";
+  const repo = new Repo(runner, "/clone", "true", { remote: url });
+  const fetch = await repo.fetch(undefined).catch((e) => e);
+  assert.ok(fetch instanceof GitError);
+  assert.equal(
+    fetch.message,
+    "git fetch: timed out after 5m00s talking to https://me:***@git.example/x.git " +
+      "(AUTOSTACK_GIT_TIMEOUT sets the limit)",
+  );
+  const local = await repo.git(["checkout", "x"]).catch((e) => e);
+  assert.equal(local.message, "git checkout: timed out after 1m00s");
+  const killed = fakeRunner(() => ({ code: 137 }));
+  const clone = await new Repo(killed, "/c").clone("/srv/x.git").catch((e) => e);
+  assert.match(clone.message, /^git clone: timed out after 5m00s talking to \/srv\/x\.git/);
+});
+
+Deno.test("syncRepo() gives up on a remote that accepts and never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })().catch(() => {});
+  const base = await Deno.makeTempDir();
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    for (const url of [`git://127.0.0.1:${port}/x.git`, `http://127.0.0.1:${port}/x.git`]) {
+      const error = await syncRepo({
+        runner: daxRunner,
+        dir: join(base, "repo"),
+        url,
+        branch: undefined,
+        log: () => {},
+        remoteTimeoutMs: 1_000,
+      }).catch((e) => e);
+      assert.ok(error instanceof GitError, String(error));
+      assert.equal(
+        error.message,
+        `git clone: timed out after 1.0s talking to ${url} (AUTOSTACK_GIT_TIMEOUT sets the limit)`,
+      );
+    }
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting;
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("Repo.storeTrees() writes a file stack's tree with the hash discovery gave it", async () => {
+  await withRepo(async (remote, dir) => {
+    await remote.commit({
+      "infra/caddy-compose.yaml": "services:\n  c:\n    volumes: [./caddy/Caddyfile:/c:ro]\n",
+      "infra/caddy/Caddyfile": ":80\n",
+      "infra/caddy-deploy.yaml": "method: blind\n",
+      "infra/other-compose.yaml": "services: {}\n",
+    });
+    const { repo, head, entries } = await sync(dir, remote.url);
+    const found = discoverStacks(entries, ["infra"], head.tree, "r", {
+      ...await readForDiscovery(dir, entries),
+    });
+    const caddy = found.stacks.find((s) => s.name === "caddy")!;
+    await repo.storeTrees(found.trees);
+    assert.deepEqual(await repo.filesOf(caddy.tree), [
+      "caddy/Caddyfile",
+      "compose.yaml",
+      "deploy.yaml",
+    ]);
+    await remote.commit({
+      "infra/caddy/Caddyfile": ":8080\n",
+      "infra/other-compose.yaml": "x: 1\n",
+    });
+    const next = await sync(dir, remote.url);
+    const again = discoverStacks(next.entries, ["infra"], next.head.tree, "r", {
+      ...await readForDiscovery(dir, next.entries),
+    });
+    await next.repo.storeTrees(again.trees);
+    const changed = again.stacks.find((s) => s.name === "caddy")!;
+    assert.deepEqual(await next.repo.changedFiles(caddy.tree, changed.tree), ["caddy/Caddyfile"]);
+    const copy = join(dir, "..", "copy");
+    await copyStack(dir, changed, copy);
+    assert.deepEqual(await listFiles(copy), ["caddy/Caddyfile", "compose.yaml", "deploy.yaml"]);
+    assert.equal(await Deno.readTextFile(join(copy, "deploy.yaml")), "method: blind\n");
+  });
+});
+
+Deno.test("Repo.storeTrees() refuses a tree git hashes otherwise", async () => {
+  const runner = fakeRunner(() => ({ stdout: "b".repeat(40) + "\n" }));
+  const error = await new Repo(runner, "/c").storeTrees([{ records: [], hash: "a".repeat(40) }])
+    .catch((e) => e);
+  assert.match(error.message, /^git mktree: tree a{40} came out as b{40}$/);
+  assert.equal(runner.calls[0]?.options.stdin, "\0");
+});
+
+Deno.test("listCheckout() lists a checkout as git would, links as links, without .git", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(root, ".git"));
+    await Deno.writeTextFile(join(root, ".git", "HEAD"), "x");
+    await Deno.mkdir(join(root, "infra", "conf"), { recursive: true });
+    await Deno.writeTextFile(join(root, "infra", "a-compose.yaml"), "services: {}\n");
+    await Deno.writeTextFile(join(root, "infra", "conf", "x.yaml"), "x: 1\n");
+    await Deno.symlink("/etc/hostname", join(root, "infra", "link.yaml"));
+    const entries = await listCheckout(root);
+    assert.deepEqual(entries, [
+      { path: "infra", type: "tree" },
+      { path: "infra/a-compose.yaml", type: "blob", mode: "100644" },
+      { path: "infra/conf", type: "tree" },
+      { path: "infra/conf/x.yaml", type: "blob", mode: "100644" },
+      { path: "infra/link.yaml", type: "blob", mode: "120000" },
+    ]);
+    const read = await readForDiscovery(root, entries);
+    assert.deepEqual([...read.texts.keys()].sort(), ["infra/a-compose.yaml", "infra/conf/x.yaml"]);
+    assert.deepEqual([...read.links], [["infra/link.yaml", "/etc/hostname"]]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -5,7 +5,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listFiles } from "../../lib/fsutil.ts";
-import { clearRunning, installFiles, VERSION_FILE } from "../../lib/state/mod.ts";
+import {
+  clearRunning,
+  installFiles,
+  listReleases,
+  promoteRelease,
+  readVersion,
+  saveGood,
+  statePaths,
+  VERSION_FILE,
+  writeVersion,
+} from "../../lib/state/mod.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "autostack_state_" });
@@ -86,4 +96,58 @@ Deno.test("installFiles() copies the whole folder, or only the listed files", ()
     await installFiles(from, some, ["compose.yaml", "conf/app.ini"]);
     assert.deepEqual(await listFiles(some), ["compose.yaml", "conf/app.ini"]);
     assert.equal(((await Deno.stat(join(some, "conf/app.ini"))).mode ?? 0) & 0o777, 0o640);
+  }));
+
+Deno.test("saveGood() keeps the good versions it replaces as releases, the keep_releases newest", () =>
+  withTempDir(async (base) => {
+    const paths = statePaths(base);
+    const deploy = async (n: number) => {
+      await Deno.mkdir(paths.running("web"), { recursive: true });
+      await Deno.writeTextFile(join(paths.running("web"), "compose.yaml"), `# v${n}\n`);
+      await writeVersion(paths.running("web"), {
+        commit: `c${n}aaaa`,
+        tree: `${n}eee`,
+        pending: false,
+      });
+      await saveGood(paths, "web", 3);
+    };
+    for (const n of [1, 2, 2, 3, 4]) await deploy(n);
+    assert.equal((await readVersion(paths.good("web")))?.commit, "c4aaaa");
+    const kept = await listReleases(paths, "web");
+    // The same version saved twice is one release; only keep - 1 = 2 are kept.
+    assert.deepEqual(kept.map((r) => r.version.commit), ["c3aaaa", "c2aaaa"]);
+    assert.equal(await Deno.readTextFile(join(kept[1]!.dir, "compose.yaml")), "# v2\n");
+  }));
+
+Deno.test("saveGood() with keep_releases 1 keeps no release", () =>
+  withTempDir(async (base) => {
+    const paths = statePaths(base);
+    for (const n of [1, 2]) {
+      await Deno.mkdir(paths.running("web"), { recursive: true });
+      await writeVersion(paths.running("web"), {
+        commit: `c${n}aaaa`,
+        tree: `${n}eee`,
+        pending: false,
+      });
+      await saveGood(paths, "web", 1);
+    }
+    assert.deepEqual(await listReleases(paths, "web"), []);
+  }));
+
+Deno.test("promoteRelease() swaps a release with the good version", () =>
+  withTempDir(async (base) => {
+    const paths = statePaths(base);
+    for (const n of [1, 2]) {
+      await Deno.mkdir(paths.running("web"), { recursive: true });
+      await writeVersion(paths.running("web"), {
+        commit: `c${n}aaaa`,
+        tree: `${n}eee`,
+        pending: false,
+      });
+      await saveGood(paths, "web", 3);
+    }
+    const [first] = await listReleases(paths, "web");
+    await promoteRelease(paths, "web", first!.dir);
+    assert.equal((await readVersion(paths.good("web")))?.commit, "c1aaaa");
+    assert.deepEqual((await listReleases(paths, "web")).map((r) => r.version.commit), ["c2aaaa"]);
   }));

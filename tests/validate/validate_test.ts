@@ -7,11 +7,11 @@
  */
 import { fakeRunner, memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../lib/app.ts";
 import type { Deps } from "../../lib/deps.ts";
-import { type Runner } from "../../lib/process.ts";
+import type { Runner } from "../../lib/process.ts";
 import {
   exitCode,
   formatReport,
@@ -19,7 +19,8 @@ import {
   summaryLine,
   validateCheckout,
 } from "../../lib/validate/mod.ts";
-import { findStackFolders } from "../../lib/validate/_find.ts";
+import { composeLookalikes, findStackFolders } from "../../lib/validate/_find.ts";
+import type { ListEntry } from "../../lib/repo/mod.ts";
 import {
   checkCompose,
   composeMessage,
@@ -52,89 +53,186 @@ function fakeDeps(cwd: string, runner: Runner = noDocker()): Deps & { lines: str
 
 // ---- stack discovery ------------------------------------------------------
 
-Deno.test("findStackFolders() finds compose folders at any depth and skips hidden ones", () => {
+/** A checkout listing from file paths, with every folder they imply (as listCheckout gives it). */
+function checkout(...files: string[]): ListEntry[] {
+  const folders = new Set<string>();
+  for (const file of files) {
+    for (let dir = posix.dirname(file); dir !== "."; dir = posix.dirname(dir)) folders.add(dir);
+  }
+  return [
+    ...[...folders].map((path) => ({ path, type: "tree" })),
+    ...files.map((path) => ({ path, type: "blob", mode: "100644" })),
+  ];
+}
+
+Deno.test("findStackFolders() without a config finds stacks at any depth, not inside stacks, not hidden", () => {
   const { stacks, findings } = findStackFolders(
-    [
+    checkout(
       "stacks/web/compose.yaml",
       "stacks/web/conf/compose.yml",
       "apps/db/docker-compose.yml",
       ".github/workflows/compose.yaml",
       "stacks/.old/compose.yaml",
       "README.md",
-    ],
-    undefined,
-    "repo",
+    ),
+    { rootName: "repo" },
   );
   assert.deepEqual(stacks.map((s) => [s.path, s.name, s.composeFile]), [
     ["apps/db", "db", "docker-compose.yml"],
     ["stacks/web", "web", "compose.yaml"],
-    ["stacks/web/conf", "conf", "compose.yml"],
   ]);
   assert.deepEqual(findings, []);
 });
 
 Deno.test("findStackFolders() takes the first compose file name in discovery's order", () => {
   const { stacks } = findStackFolders(
-    ["web/docker-compose.yaml", "web/compose.yml"],
-    undefined,
-    "r",
+    checkout("web/docker-compose.yaml", "web/compose.yml"),
+    { rootName: "r" },
   );
   assert.equal(stacks[0]?.composeFile, "compose.yml");
 });
 
 Deno.test("findStackFolders() names a stack at the checkout root after the root folder", () => {
-  const { stacks } = findStackFolders(["compose.yaml"], undefined, "My_Stacks");
-  assert.deepEqual(stacks, [{ name: "my_stacks", path: ".", composeFile: "compose.yaml" }]);
+  const { stacks } = findStackFolders(checkout("compose.yaml"), { rootName: "My_Stacks" });
+  assert.deepEqual(stacks.map((s) => [s.name, s.path, s.composeFile]), [
+    ["my_stacks", ".", "compose.yaml"],
+  ]);
 });
 
-Deno.test("findStackFolders() with watched folders looks at them and their children only", () => {
+Deno.test("findStackFolders() with watched folders finds what a run finds, and warns on deeper ones", () => {
   const { stacks, findings } = findStackFolders(
-    [
+    checkout(
       "stacks/web/compose.yaml",
       "stacks/web/sub/compose.yaml",
+      "stacks/platform/auth/compose.yaml",
       "other/x/compose.yaml",
       "app/compose.yaml",
-    ],
-    ["./stacks/", "app", "gone"],
-    "repo",
-    { file: "autostack.yaml", line: 3 },
+    ),
+    {
+      watched: ["./stacks/", "app", "gone"],
+      rootName: "repo",
+      config: { file: "a.yaml", line: 3 },
+    },
   );
   assert.deepEqual(stacks.map((s) => s.path), ["app", "stacks/web"]);
   assert.deepEqual(findings, [{
     level: "error",
     rule: "missing-folder",
     folder: "gone",
-    file: "autostack.yaml",
+    file: "a.yaml",
     line: 3,
     message: 'watched folder "gone" does not exist in the checkout',
+  }, {
+    level: "warning",
+    rule: "not-a-stack",
+    folder: "stacks/platform/auth",
+    file: "stacks/platform/auth/compose.yaml",
+    message: "a compose file deeper than a stack folder: a run does not deploy it " +
+      "(set nested: true in the config)",
   }]);
+  const nested = findStackFolders(
+    checkout("stacks/platform/auth/compose.yaml", "stacks/web/compose.yaml"),
+    { watched: ["stacks"], nested: true, rootName: "repo" },
+  );
+  assert.deepEqual(nested.stacks.map((s) => s.name), ["auth", "web"]);
+  assert.deepEqual(nested.findings, []);
 });
 
 Deno.test("findStackFolders() reports deploy settings in a folder without a compose file", () => {
   const { stacks, findings } = findStackFolders(
-    ["api/deploy.yml", "api/README.md"],
-    undefined,
-    "r",
+    checkout("api/deploy.yml", "api/README.md", "infra/caddy-deploy.yaml", "infra/x-compose.yaml"),
+    { rootName: "r" },
   );
-  assert.deepEqual(stacks, []);
-  assert.equal(findings.length, 1);
-  assert.equal(findings[0]?.rule, "missing-compose");
-  assert.equal(findings[0]?.file, "api/deploy.yml");
+  assert.deepEqual(stacks.map((s) => s.name), ["x"]);
+  assert.deepEqual(findings.map((f) => [f.rule, f.file, f.message]), [
+    [
+      "missing-compose",
+      "api/deploy.yml",
+      "deploy settings but no compose file (compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)",
+    ],
+    [
+      "missing-compose",
+      "infra/caddy-deploy.yaml",
+      "deploy settings but no compose file (caddy-compose.yaml)",
+    ],
+  ]);
 });
 
 Deno.test("findStackFolders() refuses folders whose names normalise to the same name", () => {
   const { findings } = findStackFolders(
-    ["a/Web/compose.yaml", "b/web/compose.yaml", "c/_-/compose.yaml"],
-    undefined,
-    "r",
+    checkout("a/Web/compose.yaml", "a/web/compose.yaml", "c/_-/compose.yaml"),
+    { rootName: "r" },
   );
   assert.deepEqual(findings.map((f) => [f.file, f.rule]), [
-    ["a/Web/compose.yaml", "duplicate-name"],
-    ["b/web/compose.yaml", "duplicate-name"],
     ["c/_-/compose.yaml", "duplicate-name"],
+    ["a/Web/compose.yaml", "duplicate-name"],
+    ["a/web/compose.yaml", "duplicate-name"],
   ]);
-  assert.match(findings[0]!.message, /"web" is also the name of "b\/web"/);
-  assert.match(findings[2]!.message, /no letter or digit/);
+  assert.match(findings[0]!.message, /no letter or digit/);
+  assert.match(findings[1]!.message, /"web" is also the name of "a\/web"/);
+});
+
+Deno.test("findStackFolders() takes NAME-compose.yaml files as stacks, with the files they use", () => {
+  const texts = new Map([[
+    "infra/caddy-compose.yaml",
+    "services:\n  caddy:\n    image: caddy\n    volumes: [./caddy:/etc/caddy:ro]\n",
+  ]]);
+  const { stacks, findings } = findStackFolders(
+    checkout(
+      "infra/caddy-compose.yaml",
+      "infra/caddy/Caddyfile",
+      "infra/komodo.compose.yml",
+      "infra/komodo-deploy.yaml",
+      "infra/notes.yaml",
+    ),
+    { rootName: "r", texts },
+  );
+  assert.deepEqual(findings, []);
+  assert.deepEqual(stacks.map((s) => [s.name, s.composeFile, s.files?.map((f) => f.from)]), [
+    ["caddy", "caddy-compose.yaml", ["caddy-compose.yaml", "caddy/Caddyfile"]],
+    ["komodo", "komodo.compose.yml", ["komodo-deploy.yaml", "komodo.compose.yml"]],
+  ]);
+});
+
+Deno.test("findStackFolders() refuses a stack whose compose file is a symbolic link", () => {
+  const entries = checkout("web/compose.yaml", "api/compose.yaml", "api/data");
+  const links = new Map([["web/compose.yaml", "../api/compose.yaml"], ["api/data", "/etc"]]);
+  const marked = entries.map((e) => links.has(e.path) ? { ...e, mode: "120000" } : e);
+  const { stacks, findings } = findStackFolders(marked, { rootName: "r", links });
+  assert.deepEqual(stacks, []);
+  assert.deepEqual(findings.map((f) => [f.rule, f.file, f.message]), [
+    [
+      "symlink",
+      "web/compose.yaml",
+      "web/compose.yaml is a symbolic link (compose and deploy files must be plain files); refused",
+    ],
+    [
+      "symlink",
+      "api/data",
+      "api/data is a symbolic link that leads outside the stack folder; refused",
+    ],
+  ]);
+});
+
+Deno.test("composeLookalikes() warns on YAML with services: that is no stack, and reads no link", async () => {
+  const root = await Deno.makeTempDir({ prefix: "autostack-validate-" });
+  try {
+    await Deno.mkdir(join(root, "infra"));
+    await Deno.writeTextFile(join(root, "infra", "tunnel.yaml"), "x: 1\nservices:\n  a: {}\n");
+    await Deno.writeTextFile(join(root, "infra", "config.yaml"), "tunnel: abc\n");
+    await Deno.writeTextFile(join(root, "secret.yaml"), "services: {}\n");
+    await Deno.symlink(join(root, "secret.yaml"), join(root, "infra", "link.yaml"));
+    const findings = await composeLookalikes(root, [
+      { path: "infra/tunnel.yaml", kind: "not-compose", why: "" },
+      { path: "infra/config.yaml", kind: "not-compose", why: "" },
+      { path: "infra/link.yaml", kind: "not-compose", why: "" },
+    ]);
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line]), [
+      ["not-a-stack", "infra/tunnel.yaml", 2],
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 // ---- reading compose files ------------------------------------------------

@@ -10,6 +10,7 @@ function stack(health: string, bad = false): StackStatus {
     tree: null,
     pending: false,
     health,
+    services: "0/0",
     last_result: null,
     last_time: null,
     last_message: null,

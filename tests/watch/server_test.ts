@@ -1,6 +1,13 @@
 import { memoryLogger } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { hmacSha256Hex, Metrics, route, type WatchStatus } from "../../lib/watch/mod.ts";
+import {
+  BodyBudget,
+  hmacSha256Hex,
+  MAX_BODY_BYTES,
+  Metrics,
+  route,
+  type WatchStatus,
+} from "../../lib/watch/mod.ts";
 
 const status: WatchStatus = {
   alive: true,
@@ -95,4 +102,30 @@ Deno.test("route() POST /hooks/git triggers on a signed push and logs a rejected
   await bad.body?.cancel();
   assert.equal(triggers.length, 1);
   assert.match(logger.lines.join("\n"), /push from 10\.0\.0\.6:1 rejected/);
+});
+
+Deno.test("route() POST /hooks/git answers 503 with Retry-After when the bodies in flight fill the budget", async () => {
+  const { options: o, triggers } = options("s");
+  const bodyBudget = new BodyBudget(MAX_BODY_BYTES);
+  bodyBudget.take(MAX_BODY_BYTES - 10);
+  const body = JSON.stringify({ ref: "refs/heads/main" });
+  const mac = await hmacSha256Hex("s", new TextEncoder().encode(body));
+  const headers = { "x-gitea-signature": mac, "content-length": String(body.length) };
+  const busy = await route(at("/hooks/git", { method: "POST", body, headers }), {
+    ...o,
+    bodyBudget,
+  });
+  assert.equal(busy.status, 503);
+  assert.equal(busy.headers.get("retry-after"), "5");
+  assert.deepEqual(await busy.json(), { error: "too many webhook bodies at once, retry later" });
+  bodyBudget.give(MAX_BODY_BYTES - 10);
+  const good = await route(at("/hooks/git", { method: "POST", body, headers }), {
+    ...o,
+    bodyBudget,
+  });
+  assert.equal(good.status, 202);
+  assert.equal(good.headers.get("retry-after"), null);
+  await good.body?.cancel();
+  assert.deepEqual(triggers, ["push to refs/heads/main"]);
+  assert.equal(bodyBudget.inUse, 0);
 });

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config/mod.ts";
 import {
+  BodyBudget,
   branchWanted,
   handlePush,
+  hasSignature,
   hmacSha256Hex,
+  MAX_BODIES_BYTES,
   MAX_BODY_BYTES,
   NO_SECRET,
   parsePush,
@@ -173,8 +176,126 @@ Deno.test("readBodyCapped() refuses a declared or a streamed body over the cap",
   assert.equal(await readBodyCapped(request(chunked, {})), undefined);
   assert.ok(sent <= MAX_BODY_BYTES + 2 * 65_536, `read ${sent} bytes`);
   assert.deepEqual(await readBodyCapped(request("abc", {})), encode("abc"));
-  const verdict = await handlePush(request(big, {}), { secret: SECRET });
+  const verdict = await handlePush(request(big, FAKE_SIGNATURE), { secret: SECRET });
   assert.equal(verdict.status, 413);
+});
+
+/** A well-formed signature header that does not match: the body must be read to know. */
+const FAKE_SIGNATURE = { "x-gitea-signature": "0".repeat(64) };
+
+/** A body stream that records what was read of it and whether it was cancelled. */
+function watchedBody(chunks: Uint8Array[], stall = false) {
+  const seen = { pulled: 0, cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = chunks.shift();
+      // A sender that stops sending: a pull that never ends.
+      if (chunk === undefined && stall) return new Promise<void>(() => {});
+      if (chunk === undefined) controller.close();
+      else {
+        seen.pulled += chunk.length;
+        controller.enqueue(chunk);
+      }
+      return Promise.resolve();
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, seen };
+}
+
+Deno.test("hasSignature() wants a well-formed HMAC header or a GitLab token", () => {
+  const h = (headers: Record<string, string>) => hasSignature(new Headers(headers));
+  assert.equal(h({}), false);
+  assert.equal(h({ "x-hub-signature-256": `sha256=${"a".repeat(64)}` }), true);
+  assert.equal(h({ "x-hub-signature-256": "a".repeat(64) }), false, "GitHub's prefix is missing");
+  assert.equal(h({ "x-gitea-signature": "nothex" }), false);
+  assert.equal(h({ "x-gitlab-token": "t" }), true);
+});
+
+Deno.test("handlePush() refuses a request without a signature before reading a byte of it", async () => {
+  const unsigned: Record<string, string>[] = [{}, { "x-gogs-signature": "short" }];
+  for (const headers of unsigned) {
+    const { stream, seen } = watchedBody([new Uint8Array(1000)]);
+    const verdict = await handlePush(request(stream, headers), { secret: SECRET });
+    assert.equal(verdict.status, 401);
+    assert.deepEqual(seen, { pulled: 0, cancelled: true });
+  }
+});
+
+Deno.test("BodyBudget takes bytes while there are enough free and gets them back", () => {
+  const budget = new BodyBudget(100);
+  assert.equal(budget.take(60), true);
+  assert.equal(budget.take(50), false);
+  assert.equal(budget.inUse, 60);
+  budget.give(60);
+  assert.equal(budget.inUse, 0);
+  assert.equal(new BodyBudget().size, MAX_BODIES_BYTES);
+  assert.equal(MAX_BODIES_BYTES, 4 * 1024 * 1024);
+});
+
+Deno.test("handlePush() answers 503 with Retry-After, before reading, when the shared budget cannot hold the body", async () => {
+  const budget = new BodyBudget(2.5 * MAX_BODY_BYTES);
+  // Two senders that declared 1 MiB each and stopped sending hold 2 MiB.
+  const stalled = [0, 1].map(() => {
+    const { stream } = watchedBody([new Uint8Array(1000)], true);
+    const headers = { ...FAKE_SIGNATURE, "content-length": String(MAX_BODY_BYTES) };
+    return handlePush(request(stream, headers), { secret: SECRET, budget, bodyTimeoutMs: 200 });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(budget.inUse, 2 * MAX_BODY_BYTES);
+  const { stream, seen } = watchedBody([new Uint8Array(MAX_BODY_BYTES)]);
+  const headers = { ...FAKE_SIGNATURE, "content-length": String(MAX_BODY_BYTES) };
+  const refused = await handlePush(request(stream, headers), { secret: SECRET, budget });
+  assert.deepEqual(refused, {
+    status: 503,
+    body: { error: "too many webhook bodies at once, retry later" },
+    retryAfter: 5,
+  });
+  assert.deepEqual(seen, { pulled: 0, cancelled: true });
+  // A small push still fits beside them.
+  const small = await handlePush(await signed(githubPush), { secret: SECRET, budget });
+  assert.equal(small.status, 202);
+  // The slow senders time out (408) and give their bytes back.
+  assert.deepEqual((await Promise.all(stalled)).map((v) => v.status), [408, 408]);
+  assert.equal(budget.inUse, 0);
+});
+
+Deno.test("handlePush() counts a chunked body against the budget as it grows", async () => {
+  const budget = new BodyBudget(200_000);
+  const chunks = () => Array.from({ length: 4 }, () => new Uint8Array(65_536));
+  const big = watchedBody(chunks());
+  const verdict = await handlePush(request(big.stream, FAKE_SIGNATURE), { secret: SECRET, budget });
+  assert.equal(verdict.status, 503);
+  assert.ok(big.seen.cancelled);
+  assert.ok(big.seen.pulled < 4 * 65_536, "the rest is not read");
+  assert.equal(budget.inUse, 0);
+  const fits = watchedBody(chunks().slice(0, 2));
+  const wrong = await handlePush(request(fits.stream, FAKE_SIGNATURE), { secret: SECRET, budget });
+  assert.equal(wrong.status, 401, "read whole, then found unsigned");
+  assert.equal(budget.inUse, 0);
+});
+
+Deno.test("handlePush() gives every byte back over many requests, whatever their answers", async () => {
+  const budget = new BodyBudget();
+  const verdicts = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    if (i % 3 === 0) return handlePush(await signed(githubPush), { secret: SECRET, budget });
+    if (i % 3 === 1) {
+      return handlePush(request(new Uint8Array(200_000), FAKE_SIGNATURE), {
+        secret: SECRET,
+        budget,
+      });
+    }
+    return handlePush(request(new Uint8Array(MAX_BODY_BYTES + 1), FAKE_SIGNATURE), {
+      secret: SECRET,
+      budget,
+    });
+  }));
+  // Which of them find the budget full (503) depends on how their reads interleave.
+  for (const verdict of verdicts) assert.ok([202, 401, 413, 503].includes(verdict.status));
+  assert.ok(verdicts.some((v) => v.status === 202));
+  assert.equal(budget.inUse, 0);
 });
 
 Deno.test("config: webhook_secret: none is kept as the explicit opt-out; an empty one is an error", () => {

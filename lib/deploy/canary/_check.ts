@@ -33,12 +33,15 @@ export async function whyNotCanary(
     dir,
     item.settings,
     liveProject(item.name, item.deployed),
+    item.stack.composeFile,
   );
 }
 
 /**
  * Why the version in `dir` cannot be started as a canary beside `live`: it
  * cannot run twice, or nothing runs under `live` to keep serving.
+ * `composeFile` names the stack's compose file in the clone (a copy has a
+ * standard one).
  */
 export async function whyNotCanaryAt(
   ctx: DeployContext,
@@ -46,8 +49,9 @@ export async function whyNotCanaryAt(
   dir: string,
   settings: DeploySettings,
   live: string,
+  composeFile?: string,
 ): Promise<NoCanary | undefined> {
-  const twice = await clashes(ctx, name, dir, settings);
+  const twice = await clashes(ctx, name, dir, settings, composeFile);
   if (twice.length > 0) {
     return { text: `${twice.join("; ")}: two copies cannot run side by side`, warn: true };
   }
@@ -62,8 +66,9 @@ async function clashes(
   name: string,
   dir: string,
   settings: DeploySettings,
+  composeFile: string | undefined,
 ): Promise<string[]> {
-  const target = await filesTarget(ctx, name, dir, settings);
+  const target = await filesTarget(ctx, name, dir, settings, composeFile);
   try {
     return whyNotTwice(parseComposeModel(await ctx.compose.model(target)), name);
   } catch {

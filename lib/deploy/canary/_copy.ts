@@ -12,7 +12,7 @@ import {
   evaluateHealth,
 } from "../../docker/mod.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
-import { ComposeError, errorMessage } from "../../errors.ts";
+import { ComposeError, errorMessage, HostError } from "../../errors.ts";
 import { formatDuration } from "../../duration.ts";
 import { watchHealth } from "../gate.ts";
 import type { DeploySettings } from "../../config/mod.ts";
@@ -54,6 +54,7 @@ export async function tryCopy(
     if (!healthy.ok) return healthy;
     await nets.join(shared);
   } catch (error) {
+    if (error instanceof HostError) throw error;
     return { ok: false, message: errorMessage(error), services: [] };
   }
   return await soak(ctx, name, target, services, settings.canary_soak);

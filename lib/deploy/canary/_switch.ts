@@ -47,7 +47,7 @@ export interface Switch {
 export async function switchOver(ctx: DeployContext, s: Switch): Promise<void> {
   const { paths, deps } = ctx;
   const running = paths.running(s.name);
-  if (s.saveOld) await saveGood(paths, s.name);
+  if (s.saveOld) await saveGood(paths, s.name, ctx.config.keep_releases);
   const record = s.oldVersion ?? { ...s.version, pending: false };
   await writeVersion(running, {
     commit: record.commit,

@@ -14,14 +14,15 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, installFiles, readVersion } from "../../state/mod.ts";
+import { clearBad, readVersion } from "../../state/mod.ts";
 import { changeBad, markVersionBad } from "../marks.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
 import { filesTarget, labelTarget } from "../targets.ts";
 import { formatDuration } from "../../duration.ts";
 import { checkHealth } from "../../docker/mod.ts";
+import { copyStack } from "../../repo/mod.ts";
 import type { DeployItem } from "../plan.ts";
-import { hookEnv, hookFailure, runHook } from "../hooks.ts";
+import { holdBack, hookEnv, hookFailure, runHook } from "../hooks.ts";
 import type { ScriptResult, ScriptRun } from "../scripts.ts";
 import type { DeploySettings } from "../../config/mod.ts";
 import { type Trial, tryCopy } from "./_copy.ts";
@@ -95,15 +96,13 @@ async function canarySteps(
     ? await runHook(ctx, "pre_deploy", settings.pre_deploy, settings, repoDir, env)
     : undefined;
   if (pre && !pre.ok) {
-    return {
-      ...hookFailure("pre_deploy", pre, "canary", "the old version kept serving"),
-      project: live,
-    };
+    const failed = hookFailure("pre_deploy", pre, "canary", "the old version kept serving");
+    return { ...await holdBack(ctx, item, failed), project: live };
   }
 
   const slot = slotDir(ctx, name, peer);
   await Deno.remove(slot, { recursive: true }).catch(() => {});
-  await installFiles(repoDir, slot);
+  await copyStack(ctx.paths.repo, stack, slot);
   checkpoint(ctx, name, "canary_after_copy");
   const target = await filesTarget(ctx, peer, slot, settings);
   const trial = await tryCopy(ctx, name, target, settings);

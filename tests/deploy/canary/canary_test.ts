@@ -123,6 +123,7 @@ const summary = (project: string, running = 1): ProjectSummary => ({
   containers: 1,
   running,
   list: [],
+  workingDir: "",
 });
 
 function plan(overrides: Partial<PlanInput>) {

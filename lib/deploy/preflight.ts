@@ -1,0 +1,149 @@
+/**
+ * The preflight (docs/how-it-works.md#preflight): what a version needs,
+ * checked while the running version still serves, so that nothing is stopped
+ * for a version that cannot start. The compose files must parse (with a limit
+ * on YAML aliases: an alias bomb would send compose to gigabytes of memory)
+ * and `docker compose config` must accept them with their env files; then
+ * every image must be here or pullable (pulled now, not after the stop), and
+ * every external network and volume must exist. A failure refuses the
+ * version; whether the fault is the version's (marked bad) or the host's
+ * (tried again next run) is part of the answer.
+ * @module
+ */
+import { join } from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { ComposeError, errorMessage } from "../errors.ts";
+import { engineOf, missingResources } from "../docker/mod.ts";
+import type { DeployContext } from "./context.ts";
+import type { DeployItem } from "./plan.ts";
+import { filesTarget } from "./targets.ts";
+
+/** What the preflight found. */
+export type Preflight =
+  | { ok: true; services: string[] }
+  | { ok: false; cause: "version" | "host"; message: string };
+
+/** Aliases a compose file may use; compose files need a handful, bombs need thousands. */
+const MAX_ALIASES = 100;
+
+const Service = z.object({ image: z.string().optional(), build: z.unknown().optional() });
+const External = z.object({ name: z.string().optional(), external: z.unknown().optional() })
+  .nullish();
+const Model = z.object({
+  services: z.record(z.string(), Service).nullish(),
+  networks: z.record(z.string(), External).nullish(),
+  volumes: z.record(z.string(), External).nullish(),
+});
+type Model = z.infer<typeof Model>;
+
+/**
+ * The checks that need no daemon (the files parse, compose accepts them):
+ * what `--dry-run` shows. On success, the model compose made of them.
+ */
+export async function checkFiles(
+  ctx: DeployContext,
+  item: Pick<DeployItem, "name" | "stack" | "settings">,
+): Promise<{ ok: true; model: Model } | { ok: false; cause: "version"; message: string }> {
+  const dir = join(ctx.paths.repo, item.stack.path);
+  for (const file of [item.stack.composeFile, ...item.settings.compose_files]) {
+    const problem = await yamlProblem(join(dir, file), file);
+    if (problem !== undefined) return { ok: false, cause: "version", message: problem };
+  }
+  const target = await filesTarget(ctx, item.name, dir, item.settings, item.stack.composeFile);
+  let text: string;
+  try {
+    text = await ctx.compose.model(target);
+  } catch (error) {
+    if (!(error instanceof ComposeError)) throw error;
+    return { ok: false, cause: "version", message: errorMessage(error) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, cause: "version", message: "docker compose config did not print JSON" };
+  }
+  const model = Model.safeParse(json);
+  if (!model.success) {
+    const why = z.prettifyError(model.error).replace(/\s*\n\s*/g, " ");
+    return { ok: false, cause: "version", message: `cannot read docker compose config: ${why}` };
+  }
+  return { ok: true, model: model.data };
+}
+
+/** Every check, the pulls included; run just before a version is deployed. */
+export async function preflight(
+  ctx: DeployContext,
+  item: Pick<DeployItem, "name" | "stack" | "settings">,
+): Promise<Preflight> {
+  const files = await checkFiles(ctx, item);
+  if (!files.ok) return files;
+  const { model } = files;
+  const engine = engineOf(ctx.config.compose);
+  const runner = ctx.deps.runner;
+  const externals = (of: Model["networks"]) =>
+    Object.entries(of ?? {}).flatMap(([key, v]) => v?.external ? [v.name ?? key] : []);
+  const [networks, volumes] = await Promise.all([
+    missingResources(runner, engine, "network", externals(model.networks)),
+    missingResources(runner, engine, "volume", externals(model.volumes)),
+  ]);
+  const absent = [
+    ...networks.map((n) => `external network "${n}" does not exist`),
+    ...volumes.map((v) => `external volume "${v}" does not exist`),
+  ];
+  if (absent.length > 0) return { ok: false, cause: "host", message: absent.join("; ") };
+
+  const services = Object.entries(model.services ?? {});
+  // Images compose builds are made by `up`; the others must be here or come now.
+  const images = services.flatMap(([, s]) =>
+    s.image !== undefined && s.build === undefined ? [s.image] : []
+  );
+  const missing = new Set(await missingResources(runner, engine, "image", images));
+  if (missing.size > 0) {
+    const toPull = services.filter(([, s]) => s.image !== undefined && missing.has(s.image));
+    const dir = join(ctx.paths.repo, item.stack.path);
+    try {
+      await ctx.compose.pull(
+        await filesTarget(ctx, item.name, dir, item.settings, item.stack.composeFile),
+        toPull.map(([name]) => name),
+      );
+    } catch (error) {
+      if (!(error instanceof ComposeError)) throw error;
+      const which = [...missing].map((i) => `"${i}"`).join(", ");
+      return {
+        ok: false,
+        cause: "host",
+        message: `image ${which} is not on this host and could not be pulled: ${
+          errorMessage(error)
+        }`,
+      };
+    }
+  }
+  return { ok: true, services: services.map(([name]) => name) };
+}
+
+/** Why a compose file cannot be used as YAML (`FILE:LINE: …`), or `undefined`. */
+async function yamlProblem(path: string, shown: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `${shown}: no such file in the stack folder`;
+    throw error;
+  }
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const line = lineCounter.linePos(error.pos[0]).line;
+    const what = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
+    return `${shown}:${line}: invalid YAML: ${what}`;
+  }
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    return `${shown}: refused: more than ${MAX_ALIASES} YAML aliases (${errorMessage(error)})`;
+  }
+  return undefined;
+}

@@ -5,8 +5,10 @@
  * @module
  */
 import { main } from "./lib/app.ts";
+import { type Command, onlyPrints, parseCommand } from "./lib/cli.ts";
+import { errorJson } from "./lib/commands/mod.ts";
 import { AutostackError, hostFault } from "./lib/errors.ts";
-import { parseLevel, streamLogger } from "./lib/log.ts";
+import { levelFromEnv, streamLogger } from "./lib/log.ts";
 import { daxRunner } from "./lib/process.ts";
 
 const encoder = new TextEncoder();
@@ -17,6 +19,36 @@ const writeLine = (stream: { writeSync(p: Uint8Array): number }) => (line: strin
 };
 const err = writeLine(Deno.stderr);
 const env = Deno.env.toObject();
+
+// A closed stdout (`autostack history | head -1`) is a normal end, not a crash: later
+// lines are dropped, a run still finishes its deploys, and a command that only
+// prints exits 0.
+let stdoutClosed = false;
+let printed = false;
+const writeOut = writeLine(Deno.stdout);
+const out = (line: string) => {
+  printed = true;
+  if (stdoutClosed) return;
+  try {
+    writeOut(line);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    stdoutClosed = true;
+  }
+};
+let command: Command | undefined;
+try {
+  command = parseCommand(Deno.args);
+} catch {
+  // main() parses again and throws the usage error where it is handled.
+}
+// With --json, a failure is a JSON document on stdout too (docs/json-output.md#errors).
+const json = command === undefined
+  ? Deno.args.includes("--json")
+  : "json" in command && command.json;
+
+const log = levelFromEnv(env.AUTOSTACK_LOG);
+if (log.warning !== undefined) err(`autostack: warning: ${log.warning}`);
 
 // Test hook: AUTOSTACK_TEST_KILL_AT=STEP[:STACK] makes the process kill itself
 // (SIGKILL, as a crash or `kill -9` would) at that deploy step, so the e2e tests
@@ -50,24 +82,26 @@ const stopSignal = () => {
 try {
   const code = await main(Deno.args, {
     runner: daxRunner,
-    logger: streamLogger(parseLevel(env.AUTOSTACK_LOG, "warn"), err),
+    logger: streamLogger(log.level, err),
     env,
     cwd: Deno.cwd(),
     hostname: Deno.hostname(),
     pid: Deno.pid,
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    out: writeLine(Deno.stdout),
+    out,
     err,
     isTerminal: Deno.stderr.isTerminal(),
     checkpoint,
     stopSignal,
   });
-  Deno.exit(code);
+  Deno.exit(stdoutClosed && command !== undefined && onlyPrints(command) ? 0 : code);
 } catch (error) {
   // A full disk or a state folder we may not write is the host's fault: one line too.
   const expected = error instanceof AutostackError ? error : hostFault(error);
   if (expected === undefined) throw error;
   for (const line of expected.message.split("\n")) err(`autostack: ${line}`);
+  // One document: a run that printed its outcomes before a host fault stopped it keeps those.
+  if (json && !printed) out(errorJson(expected.message, expected.exitCode));
   Deno.exit(expected.exitCode);
 }

@@ -6,6 +6,29 @@
  */
 export { main, VERSION } from "./lib/app.ts";
 export { runOnce, type RunReport } from "./lib/commands/mod.ts";
+export {
+  BadClearJsonSchema,
+  BadListJsonSchema,
+  ErrorJsonSchema,
+  HistoryJsonSchema,
+  MarkJsonSchema,
+  OutcomeJsonSchema,
+  PlanJsonSchema,
+  RunJsonSchema,
+  SCHEMA_VERSION,
+  StatusJsonSchema,
+} from "./lib/commands/mod.ts";
+export type {
+  BadClearJson,
+  BadListJson,
+  ErrorJson,
+  HistoryJson,
+  MarkJson,
+  OutcomeJson,
+  PlanJson,
+  RunJson,
+  StatusJson,
+} from "./lib/commands/mod.ts";
 export { type Command, parseCommand } from "./lib/cli.ts";
 export { type Config, configPath, loadConfig, parseConfig } from "./lib/config/mod.ts";
 export {

@@ -5,7 +5,8 @@
  * exits with their code.
  * @module
  */
-import { type Command, HELP, parseCommand } from "./cli.ts";
+import { type Command, parseCommand } from "./cli.ts";
+import { commandHelp, globalHelp } from "./help.ts";
 import {
   badCommand,
   historyCommand,
@@ -27,7 +28,10 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
   const command = parseCommand(argv);
   switch (command.kind) {
     case "help":
-      deps.out(HELP);
+      deps.out(
+        (command.command === undefined ? undefined : commandHelp(command.command)) ??
+          globalHelp(),
+      );
       return 0;
     case "version":
       deps.out(`autostack ${VERSION}`);

@@ -5,9 +5,10 @@
  * value.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
+import { COMMANDS } from "./help.ts";
 import { LISTEN_HINT, parseListen } from "./listen.ts";
 
 /** `autostack run`. */
@@ -32,8 +33,22 @@ export interface HistoryCommand {
   kind: "history";
   config?: string;
   stacks: string[];
-  limit?: number;
+  /** The newest N entries; 0 for all. */
+  limit: number;
+  /** `--since`: only entries newer than this many ms ago. */
+  since?: number;
   json: boolean;
+}
+
+/** How many entries `history` shows without `--limit`. */
+export const HISTORY_LIMIT = 20;
+
+const DAY = 86_400_000;
+
+/** A `--since` duration: `2d`, or what {@link parseDuration} reads (`12h`, `30m`). */
+function parseSince(value: string): number | undefined {
+  const days = /^(\d+)d$/.exec(value);
+  return days ? Number(days[1]) * DAY : parseDuration(value);
 }
 /** `autostack bad list | clear NAME`. */
 export interface BadCommand {
@@ -64,18 +79,16 @@ export interface WatchCommand {
 /** `autostack validate [PATH]`: lint a stacks checkout (docs/validate.md). */
 export interface ValidateCommand {
   kind: "validate";
-  /** The checkout to check (default `.`). */
-  path: string;
+  /** The checkout to check: default `.`, or with `--config` the clone under its `base_dir`. */
+  path?: string;
   /** Only with `--config`: the config's watched folders and defaults are used. */
   config?: string;
   json: boolean;
   /** Warnings fail the check too. */
   strict: boolean;
 }
-/** `autostack help` / `--help`, `--version`. */
-export interface InfoCommand {
-  kind: "help" | "version";
-}
+/** `autostack help [COMMAND]` / `COMMAND --help`, `--version`. */
+export type InfoCommand = { kind: "help"; command?: string } | { kind: "version" };
 
 /** A parsed command line. */
 export type Command =
@@ -88,67 +101,128 @@ export type Command =
   | ValidateCommand
   | InfoCommand;
 
-/** The help text. */
-export const HELP =
-  `autostack: deploy the Docker Compose stacks of a git repo, roll back what is not healthy
-
-Usage:
-  autostack run      [--config F] [--dry-run] [--stack NAME]... [--force] [--json]
-  autostack status   [--config F] [--json] [--check]   --check: exit 1 unless all healthy
-  autostack history  [--config F] [--stack NAME] [--limit N] [--json]
-  autostack bad      list | clear NAME  [--config F]
-  autostack rollback NAME [--to COMMIT] [--config F]
-  autostack watch    [--config F] [--interval 60s] [--listen ADDR]
-  autostack validate [PATH] [--config F] [--json] [--strict]   lint a stacks checkout, for its CI
-
-Config: --config F, else $AUTOSTACK_CONFIG, else ./autostack.yaml (validate: --config F only).
-Exit codes: 0 all healthy or unchanged, 1 a stack failed, 2 bad config or usage,
-75 another run holds the lock. validate: 1 on errors (with --strict, on warnings too).`;
-
 const COMMON = {
   config: { type: "string", short: "c" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-function plain(args: string[]) {
-  return { args, allowPositionals: true, options: COMMON };
+/**
+ * Whether the command only prints (changes nothing): when its stdout closes
+ * (`| head`), it may simply stop, with exit 0.
+ */
+export function onlyPrints(command: Command): boolean {
+  switch (command.kind) {
+    case "run":
+      return command.dryRun;
+    case "bad":
+      return command.action === "list";
+    case "rollback":
+    case "watch":
+      return false;
+    default:
+      return true;
+  }
 }
 
-/** Runs a parseArgs call, turning its errors into a {@link UsageError} naming the command. */
-function usage<T>(command: string, parse: () => T): T {
+/** `(see autostack COMMAND --help)`: where a usage error points. */
+function hint(command: string): string {
+  const name = command.split(" ")[0]!;
+  return `(see autostack ${name === "" ? "help" : `${name} --help`})`;
+}
+
+/** A {@link UsageError} naming the command, with the hint to its help. */
+function wrong(command: string, message: string, cause?: unknown): UsageError {
+  return new UsageError(`${command}: ${message} ${hint(command)}`, { cause });
+}
+
+/** The flag an error of parseArgs names (`--limit`, `-x`), from its message. */
+function flagOf(message: string): string {
+  const named = /'(-[^', ]*)(?:, (--[^' ]+))?/.exec(message);
+  return named?.[2] ?? named?.[1] ?? "a flag";
+}
+
+/**
+ * parseArgs with errors in our words: one line naming the flag and the fix.
+ * A string flag's value that starts with a dash and a digit (`--limit -1`) is
+ * passed on as the value, so the command says what values are allowed.
+ */
+function parse<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const flag = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const spec = flag === undefined
+      ? Object.values(options).find((o) => o.short !== undefined && `-${o.short}` === arg)
+      : options[flag];
+    if (spec?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
   try {
-    return parse();
+    return parseArgs({ args: joined, allowPositionals: true, strict: true, options });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new UsageError(`${command}: ${message}`, { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    const code = error instanceof Error && "code" in error ? String(error.code) : "";
+    const flag = flagOf(message);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw wrong(command, `unknown flag ${flag}`, error);
+    }
+    if (/argument missing|ambiguous/.test(message)) {
+      throw wrong(command, `${flag} needs a value`, error);
+    }
+    if (/does not take an argument/.test(message)) {
+      throw wrong(command, `${flag} takes no value`, error);
+    }
+    throw wrong(command, message.split("\n")[0]!, error);
   }
 }
 
 function noPositionals(command: string, positionals: string[]): void {
   if (positionals.length > 0) {
-    throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+    throw wrong(command, `unexpected argument "${positionals[0]}"`);
   }
+}
+
+/** `unknown command "X"`, with the closest command when there is one. */
+function unknownCommand(name: string): UsageError {
+  const close = Object.keys(COMMANDS).find((c) => c.startsWith(name.slice(0, 3)));
+  const maybe = close === undefined || name.length < 3 ? "" : ` (did you mean ${close}?)`;
+  return new UsageError(`unknown command "${name}"${maybe} (see autostack help)`);
 }
 
 /** Parses argv (without the program name) into a {@link Command}. Pure. */
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    return { kind: "help" };
+  if (name === undefined || name === "--help" || name === "-h") return { kind: "help" };
+  if (name === "help") {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) return { kind: "help" };
+    if (!Object.hasOwn(COMMANDS, topic)) throw unknownCommand(topic);
+    noPositionals("help", extra);
+    return { kind: "help", command: topic };
   }
   if (name === "--version" || name === "version") return { kind: "version" };
-  if (rest.includes("--help") || rest.includes("-h")) return { kind: "help" };
+  if (!Object.hasOwn(COMMANDS, name)) {
+    if (name.startsWith("-")) {
+      throw new UsageError(`unknown flag ${name}: a command comes first (see autostack help)`);
+    }
+    throw unknownCommand(name);
+  }
+  // `--help` anywhere but after `--`: the command's own help.
+  const end = rest.indexOf("--");
+  const flags = end === -1 ? rest : rest.slice(0, end);
+  if (flags.includes("--help") || flags.includes("-h")) return { kind: "help", command: name };
   switch (name) {
     case "run":
       return parseRun(rest);
     case "status": {
-      const { values, positionals } = usage(name, () =>
-        parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { ...COMMON, check: { type: "boolean", default: false } },
-        }));
+      const { values, positionals } = parse(name, rest, {
+        ...COMMON,
+        check: { type: "boolean", default: false },
+      });
       noPositionals(name, positionals);
       return { kind: "status", config: values.config, json: values.json, check: values.check };
     }
@@ -156,49 +230,22 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseHistory(rest);
     case "bad":
       return parseBad(rest);
-    case "rollback": {
-      const { values, positionals } = usage(name, () =>
-        parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { ...COMMON, to: { type: "string" } },
-        }));
-      if (positionals.length !== 1) throw new UsageError("rollback: expected one stack name");
-      if (values.to !== undefined && !/^[0-9a-f]{4,40}$/.test(values.to)) {
-        throw new UsageError(
-          `rollback: --to must be a commit (4 to 40 hex digits): "${values.to}"`,
-        );
-      }
-      const to = values.to === undefined ? {} : { to: values.to };
-      return {
-        kind: "rollback",
-        config: values.config,
-        name: positionals[0]!,
-        json: values.json,
-        ...to,
-      };
-    }
+    case "rollback":
+      return parseRollback(rest);
     case "watch":
       return parseWatch(rest);
-    case "validate":
-      return parseValidate(rest);
     default:
-      throw new UsageError(`unknown command "${name}" (try: autostack help)`);
+      return parseValidate(rest);
   }
 }
 
 function parseRun(args: string[]): RunCommand {
-  const { values, positionals } = usage("run", () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...COMMON,
-        "dry-run": { type: "boolean", default: false },
-        stack: { type: "string", multiple: true, default: [] },
-        force: { type: "boolean", default: false },
-      },
-    }));
+  const { values, positionals } = parse("run", args, {
+    ...COMMON,
+    "dry-run": { type: "boolean", default: false },
+    stack: { type: "string", multiple: true, default: [] },
+    force: { type: "boolean", default: false },
+  });
   noPositionals("run", positionals);
   return {
     kind: "run",
@@ -211,79 +258,99 @@ function parseRun(args: string[]): RunCommand {
 }
 
 function parseHistory(args: string[]): HistoryCommand {
-  const { values, positionals } = usage("history", () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...COMMON,
-        stack: { type: "string", multiple: true, default: [] },
-        limit: { type: "string" },
-      },
-    }));
+  const { values, positionals } = parse("history", args, {
+    ...COMMON,
+    stack: { type: "string", multiple: true, default: [] },
+    limit: { type: "string" },
+    since: { type: "string" },
+  });
   noPositionals("history", positionals);
-  let limit: number | undefined;
+  let limit = HISTORY_LIMIT;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new UsageError(`history: --limit must be a positive integer: "${values.limit}"`);
+    if (!/^\d+$/.test(values.limit)) {
+      throw wrong(
+        "history",
+        `--limit must be a whole number, 0 or more (0 for all): "${values.limit}"`,
+      );
     }
   }
-  return { kind: "history", config: values.config, stacks: values.stack, limit, json: values.json };
+  const since = values.since === undefined ? undefined : parseSince(values.since);
+  if (values.since !== undefined && !(since !== undefined && since > 0)) {
+    throw wrong("history", `--since must be a duration such as 2d, 12h or 30m: "${values.since}"`);
+  }
+  return {
+    kind: "history",
+    config: values.config,
+    stacks: values.stack,
+    limit,
+    ...(since === undefined ? {} : { since }),
+    json: values.json,
+  };
 }
 
 function parseBad(args: string[]): BadCommand {
-  const { values, positionals } = usage("bad", () => parseArgs(plain(args)));
+  const { values, positionals } = parse("bad", args, COMMON);
   const [action, name, ...extra] = positionals;
   if (action === undefined || action === "list") {
     noPositionals("bad list", name === undefined ? [] : [name]);
     return { kind: "bad", action: "list", config: values.config, json: values.json };
   }
-  if (action !== "clear") throw new UsageError(`bad: unknown action "${action}" (list or clear)`);
-  if (name === undefined) throw new UsageError("bad clear: expected a stack name");
+  if (action !== "clear") throw wrong("bad", `unknown action "${action}": list or clear NAME`);
+  if (name === undefined) throw wrong("bad clear", "expected a stack name");
   noPositionals("bad clear", extra);
   return { kind: "bad", action: "clear", name, config: values.config, json: values.json };
 }
 
+function parseRollback(args: string[]): RollbackCommand {
+  const { values, positionals } = parse("rollback", args, { ...COMMON, to: { type: "string" } });
+  if (positionals.length === 0) throw wrong("rollback", "expected a stack name");
+  noPositionals("rollback", positionals.slice(1));
+  if (values.to !== undefined && !/^[0-9a-f]{4,40}$/.test(values.to)) {
+    throw wrong("rollback", `--to must be a commit (4 to 40 hex digits): "${values.to}"`);
+  }
+  const to = values.to === undefined ? {} : { to: values.to };
+  return {
+    kind: "rollback",
+    config: values.config,
+    name: positionals[0]!,
+    json: values.json,
+    ...to,
+  };
+}
+
 function parseWatch(args: string[]): WatchCommand {
-  const { values, positionals } = usage("watch", () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        config: COMMON.config,
-        interval: { type: "string" },
-        listen: { type: "string" },
-      },
-    }));
+  const { values, positionals } = parse("watch", args, {
+    config: COMMON.config,
+    help: COMMON.help,
+    interval: { type: "string" },
+    listen: { type: "string" },
+  });
   noPositionals("watch", positionals);
   const interval = values.interval === undefined ? undefined : parseDuration(values.interval);
   if (values.interval !== undefined && !(interval !== undefined && interval > 0)) {
-    throw new UsageError(
-      `watch: --interval must be a positive duration such as 30s or 5m: "${values.interval}"`,
+    throw wrong(
+      "watch",
+      `--interval must be a positive duration such as 30s or 5m: "${values.interval}"`,
     );
   }
   if (values.listen !== undefined && parseListen(values.listen) === undefined) {
-    throw new UsageError(
-      `watch: --listen ${LISTEN_HINT}: "${values.listen}"`,
-    );
+    throw wrong("watch", `--listen ${LISTEN_HINT}: "${values.listen}"`);
   }
   return { kind: "watch", config: values.config, interval, listen: values.listen };
 }
 
 /** `validate [PATH]`: the config is read only when `--config` is given, never from the environment. */
 export function parseValidate(args: string[]): ValidateCommand {
-  const { values, positionals } = usage("validate", () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: { ...COMMON, strict: { type: "boolean", default: false } },
-    }));
-  const [path = ".", ...extra] = positionals;
+  const { values, positionals } = parse("validate", args, {
+    ...COMMON,
+    strict: { type: "boolean", default: false },
+  });
+  const [path, ...extra] = positionals;
   noPositionals("validate", extra);
   return {
     kind: "validate",
-    path,
+    ...(path === undefined ? {} : { path }),
     config: values.config,
     json: values.json,
     strict: values.strict,

@@ -24,7 +24,22 @@ const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** Parses a level name, e.g. from `AUTOSTACK_LOG`; unknown names give `fallback`. */
 export function parseLevel(value: string | undefined, fallback: Level = "warn"): Level {
-  return value !== undefined && value in ORDER ? value as Level : fallback;
+  return value !== undefined && Object.hasOwn(ORDER, value) ? value as Level : fallback;
+}
+
+/**
+ * The level `AUTOSTACK_LOG` asks for: unset or empty is `warn`; a name that is
+ * not a level is `warn` too, with the warning to print once. Pure.
+ */
+export function levelFromEnv(value: string | undefined): { level: Level; warning?: string } {
+  if (value === undefined || value === "" || Object.hasOwn(ORDER, value)) {
+    return { level: parseLevel(value) };
+  }
+  return {
+    level: "warn",
+    warning: `AUTOSTACK_LOG=${JSON.stringify(value)} is not a level ` +
+      `(${Object.keys(ORDER).join(", ")}): using warn`,
+  };
 }
 
 /** A logger writing `autostack: warning: …` lines at or above `level` to `write`. */

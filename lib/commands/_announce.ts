@@ -9,7 +9,7 @@ import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { notifyOutcomes } from "../notify/mod.ts";
 import type { HistoryEntry } from "../outcome.ts";
-import { lastEntries, statePaths } from "../state/mod.ts";
+import { lastEntries, rotateHistory, statePaths } from "../state/mod.ts";
 import { reportOutcomes } from "./outcome_report.ts";
 
 /** How the outcomes are printed. */
@@ -38,7 +38,10 @@ export async function beforeRecording(
   deps: Deps,
   stacks: readonly string[],
 ): Promise<Recording> {
-  const previous = await lastEntries(statePaths(config.base_dir).history, stacks);
+  const path = statePaths(config.base_dir).history;
+  // Before this command's entries go in: a full file starts over, the old one kept as .1.
+  await rotateHistory(path, config.history_max_bytes);
+  const previous = await lastEntries(path, stacks);
   return {
     previous,
     async announce(entries, news, options) {

@@ -7,9 +7,11 @@
 import type { BadCommand } from "../cli.ts";
 import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
-import { StackError } from "../errors.ts";
-import { type BadMark, clearBad, readBadLenient, statePaths } from "../state/mod.ts";
+import { type BadMark, clearBad, readBad, readBadLenient, statePaths } from "../state/mod.ts";
 import { formatTable, short } from "../table.ts";
+import { unknownName } from "./_names.ts";
+import { localTime } from "./_time.ts";
+import { jsonDocument, markJson } from "./json.ts";
 
 /** Bad marks as aligned text lines. Pure. */
 export function formatBad(marks: Readonly<Record<string, BadMark>>): string[] {
@@ -19,7 +21,7 @@ export function formatBad(marks: Readonly<Record<string, BadMark>>): string[] {
       name,
       short(mark.tree),
       short(mark.commit),
-      mark.marked_at.slice(0, 19).replace("T", " "),
+      localTime(mark.marked_at),
       mark.reason,
     ]);
   }
@@ -36,17 +38,22 @@ export async function badCommand(command: BadCommand, config: Config, deps: Deps
   if (command.action === "list") {
     const { marks, problem } = await readBadLenient(path);
     const none = Object.keys(marks).length === 0;
-    if (command.json) deps.out(JSON.stringify(marks, null, 2));
-    else if (!none) { for (const line of formatBad(marks)) deps.out(line); }
+    if (command.json) {
+      const list = Object.entries(marks).sort(([a], [b]) => a.localeCompare(b));
+      deps.out(jsonDocument({ marks: list.map(([stack, mark]) => markJson(stack, mark)) }));
+    } else if (!none) { for (const line of formatBad(marks)) deps.out(line); }
     else if (problem === undefined) deps.out("no bad versions");
     if (problem === undefined) return 0;
     deps.err(`autostack: ${problem}`);
     return 1;
   }
   const name = command.name!;
-  if (!await clearBad(path, name)) {
-    throw new StackError(name, "no bad mark to clear");
+  const marks = await readBad(path);
+  const mark = Object.hasOwn(marks, name) ? marks[name] : undefined;
+  if (mark === undefined || !await clearBad(path, name)) {
+    throw unknownName("bad clear", name, "marked bad", Object.keys(marks));
   }
-  deps.out(`stack "${name}": bad mark cleared; the next run deploys its version again`);
+  if (command.json) deps.out(jsonDocument({ cleared: markJson(name, mark) }));
+  else deps.out(`stack "${name}": bad mark cleared; the next run deploys its version again`);
   return 0;
 }

@@ -10,13 +10,16 @@ import type { Deps } from "../deps.ts";
 import { formatDuration } from "../duration.ts";
 import { formatTable, short } from "../table.ts";
 import type { HistoryEntry } from "../outcome.ts";
+import { unknownName } from "./_names.ts";
+import { localTime } from "./_time.ts";
+import { jsonDocument, outcomeJson } from "./json.ts";
 
 /** History entries as aligned text lines, newest first. Pure. */
 export function formatHistory(entries: readonly HistoryEntry[]): string[] {
   const rows = [["TIME", "STACK", "RESULT", "COMMIT", "METHOD", "TOOK", "MESSAGE"]];
   for (const e of entries) {
     rows.push([
-      e.time.slice(0, 19).replace("T", " "),
+      localTime(e.time),
       e.stack,
       e.result,
       short(e.commit),
@@ -36,12 +39,18 @@ export async function historyCommand(
 ): Promise<number> {
   const path = statePaths(config.base_dir).history;
   const all = await readHistory(path);
+  const known = new Set(all.map((e) => e.stack));
+  const missing = command.stacks.find((name) => !known.has(name));
+  if (missing !== undefined) throw unknownName("history", missing, "in the history", known);
   const wanted = command.stacks.length === 0
     ? all
     : all.filter((e) => command.stacks.includes(e.stack));
-  const entries = command.limit === undefined ? wanted : wanted.slice(0, command.limit);
-  if (command.json) deps.out(JSON.stringify(entries, null, 2));
-  else if (entries.length === 0) deps.out("no history yet");
+  const after = command.since === undefined ? undefined : deps.now().getTime() - command.since;
+  const recent = after === undefined ? wanted : wanted.filter((e) => Date.parse(e.time) >= after);
+  const entries = command.limit === 0 ? recent : recent.slice(0, command.limit);
+  if (command.json) deps.out(jsonDocument({ entries: entries.map(outcomeJson) }));
+  else if (all.length === 0) deps.out("no history yet");
+  else if (entries.length === 0) deps.out("no entries match");
   else for (const line of formatHistory(entries)) deps.out(line);
   return 0;
 }

@@ -10,3 +10,4 @@ export * from "./bad.ts";
 export * from "./rollback.ts";
 export * from "./plan_report.ts";
 export * from "./outcome_report.ts";
+export * from "./json.ts";

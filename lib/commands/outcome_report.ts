@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import { formatDuration } from "../duration.ts";
 import { formatTable, short } from "../table.ts";
 import { FAILURES, type HistoryEntry } from "../outcome.ts";
+import { jsonDocument, outcomeJson } from "./json.ts";
 
 /** Prints the outcomes of a run (text or `--json`). */
 export function reportOutcomes(
@@ -18,7 +19,7 @@ export function reportOutcomes(
   deps: Pick<Deps, "out" | "err">,
 ): void {
   if (json) {
-    deps.out(JSON.stringify({ commit, results: entries }, null, 2));
+    deps.out(jsonDocument({ commit, results: entries.map(outcomeJson) }));
     return;
   }
   const done = entries.filter((e) => !FAILURES.has(e.result));

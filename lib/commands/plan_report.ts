@@ -6,6 +6,7 @@
 import type { Head } from "../repo/mod.ts";
 import type { PlanItem } from "../deploy/mod.ts";
 import { formatTable, short } from "../table.ts";
+import { jsonDocument } from "./json.ts";
 
 const MAX_FILES = 6;
 
@@ -31,23 +32,23 @@ export function formatPlan(plan: readonly PlanItem[], head: Head): string[] {
   return [`plan for ${short(head.commit)} (dry run: nothing changed)`, ...formatTable(rows)];
 }
 
-/** The plan as a JSON-ready object. */
-export function planJson(plan: readonly PlanItem[], head: Head, errors: readonly string[]) {
-  return {
+/** The plan as a JSON document (docs/json-output.md). */
+export function planJson(plan: readonly PlanItem[], head: Head, errors: readonly string[]): string {
+  return jsonDocument({
     commit: head.commit,
     dry_run: true,
     stacks: plan.map((item) => ({
-      name: item.name,
+      stack: item.name,
       status: item.status,
       action: item.action,
       why: item.why,
       path: item.stack?.path ?? null,
       tree: item.stack?.tree ?? null,
       deployed: item.deployed ? { commit: item.deployed.commit, tree: item.deployed.tree } : null,
-      files: item.files ?? null,
+      files: item.files ?? [],
       problems: item.action === "refuse" ? item.problems : [],
       warnings: item.warnings ?? [],
     })),
     errors,
-  };
+  });
 }

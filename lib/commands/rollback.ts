@@ -28,6 +28,7 @@ import { checkHealth } from "../docker/mod.ts";
 import { Repo } from "../repo/mod.ts";
 import { historyEntry } from "../outcome.ts";
 import { beforeRecording } from "./_announce.ts";
+import { folderNames, unknownName } from "./_names.ts";
 
 /** Runs `rollback NAME`; the caller holds the lock. */
 export async function rollbackCommand(
@@ -37,6 +38,8 @@ export async function rollbackCommand(
 ): Promise<number> {
   const name = command.name;
   const paths = statePaths(config.base_dir);
+  const known = await folderNames(paths.runningRoot, paths.goodRoot);
+  if (!known.has(name)) throw unknownName("rollback", name, "deployed here", known);
   const current = await readVersion(paths.running(name));
   const chosen = await chooseVersion(paths, name, current, command.to);
   if (chosen !== "good") await promoteRelease(paths, name, chosen.dir);

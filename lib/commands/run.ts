@@ -10,6 +10,7 @@ import type { Config } from "../config/mod.ts";
 import {
   checkFiles,
   type DeployContext,
+  doneProgress,
   executePlan,
   makeDeployContext,
   type PlanItem,
@@ -82,7 +83,7 @@ export async function runOnce(
       for (const problem of item.problems) deps.err(`autostack: stack "${item.name}": ${problem}`);
     }
     if (command.json) {
-      deps.out(JSON.stringify(planJson(plan, prepared.head, prepared.errors), null, 2));
+      deps.out(planJson(plan, prepared.head, prepared.errors));
     } else {
       for (const line of formatPlan(plan, prepared.head)) deps.out(line);
     }
@@ -93,7 +94,8 @@ export async function runOnce(
   if (prepared.dockerDown && prepared.plan.some(needsDocker)) throw prepared.dockerDown;
   const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
   const recording = await beforeRecording(config, deps, acted);
-  const run = await executePlan(ctx, prepared.plan, recording.previous);
+  const live = command.json ? undefined : doneProgress(deps.isTerminal, deps.err);
+  const run = await executePlan(ctx, prepared.plan, recording.previous, live);
   await recording.announce(run.entries, run.news, {
     json: command.json,
     commit: prepared.head.commit,

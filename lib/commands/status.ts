@@ -27,25 +27,16 @@ import {
 } from "../docker/mod.ts";
 import { liveProject } from "../deploy/mod.ts";
 import { formatTable, short } from "../table.ts";
+import { jsonDocument, type StatusStackJson } from "./json.ts";
+import { localTime } from "./_time.ts";
 
-/** One stack's line of `status`. */
-export interface StackStatus {
-  stack: string;
-  /** The compose project it is live under: the stack name, or `NAME-canary` after a canary. */
-  project: string;
-  commit: string | null;
-  tree: string | null;
-  /** `true` while a deploy of it is in flight or was interrupted (no outcome since it began). */
-  pending: boolean;
-  /** `healthy`, `stopped`, `down` (no containers), `unknown`, or `unhealthy: …`. */
-  health: string;
-  /** Containers running healthy (or done, for one-shot jobs) of all its containers, e.g. `2/2`. */
-  services: string;
+/** One stack's line of `status`: the JSON contract's fields, the last outcome and mark flat. */
+export type StackStatus = Omit<StatusStackJson, "last" | "bad"> & {
   last_result: Result | null;
   last_time: string | null;
   last_message: string | null;
-  bad: { tree: string; commit: string; marked_at: string; reason: string } | null;
-}
+  bad: BadMark | null;
+};
 
 /** Describes a project's health in a few words, from the host's container list. Pure. */
 export function healthWords(summary: ProjectSummary | undefined): string {
@@ -150,11 +141,25 @@ export function formatStatus(stacks: readonly StackStatus[]): string[] {
       s.services,
       s.health,
       s.last_result ?? "-",
-      s.last_time ? s.last_time.slice(0, 19).replace("T", " ") : "-",
+      s.last_time ? localTime(s.last_time) : "-",
       s.bad ? `${short(s.bad.tree)}: ${s.bad.reason}` : "-",
     ]);
   }
   return formatTable(rows);
+}
+
+/** One stack's status as JSON (docs/json-output.md#status---json). Pure. */
+export function statusJson(s: StackStatus): StatusStackJson {
+  const { last_result, last_time, last_message, bad, ...rest } = s;
+  return {
+    ...rest,
+    last: last_result === null
+      ? null
+      : { result: last_result, at: last_time ?? "", message: last_message ?? "" },
+    bad: bad === null
+      ? null
+      : { tree: bad.tree, commit: bad.commit, at: bad.marked_at, reason: bad.reason },
+  };
 }
 
 /** Runs `status`: text or `--json`. */
@@ -164,7 +169,7 @@ export async function statusCommand(
   deps: Deps,
 ): Promise<number> {
   const stacks = await gatherStatus(config, deps);
-  if (command.json) deps.out(JSON.stringify(stacks, null, 2));
+  if (command.json) deps.out(jsonDocument({ stacks: stacks.map(statusJson) }));
   else if (stacks.length === 0) deps.out("no stacks deployed yet");
   else for (const line of formatStatus(stacks)) deps.out(line);
   if (!command.check) return 0;

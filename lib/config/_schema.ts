@@ -28,6 +28,7 @@ export const CONFIG_KEYS = [
   "prune",
   "jobs",
   "keep_releases",
+  "history_max_bytes",
   "compose",
   "hostname",
   "interval",
@@ -72,6 +73,7 @@ const listen = z.string({ error: LISTEN_HINT }).refine((s) => parseListen(s) !==
 });
 
 const JOBS = "must be a positive integer";
+const HISTORY_MAX = "must be a whole number of bytes, 1024 or more (default 10000000)";
 const COMPOSE = "must be a command such as docker compose";
 
 /** Every key but `defaults` and `notify`, which have their own checks. */
@@ -88,6 +90,10 @@ export const CONFIG_SCHEMA = z.object({
   keep_releases: z.number({ error: JOBS }).int({ error: JOBS }).positive({ error: JOBS }).default(
     3,
   ),
+  history_max_bytes: z.number({ error: HISTORY_MAX })
+    .int({ error: HISTORY_MAX })
+    .min(1024, { error: HISTORY_MAX })
+    .default(10_000_000),
   compose: z.preprocess(
     (v) => typeof v === "string" ? v.split(/\s+/).filter((w) => w !== "") : v,
     z.array(text(COMPOSE), { error: COMPOSE }).min(1, { error: COMPOSE }),

@@ -47,6 +47,8 @@ export interface Config {
   jobs: number;
   /** How many healthy versions of each stack are kept for `rollback` (the good one included). */
   keep_releases: number;
+  /** `history.jsonl` is rotated to `history.jsonl.1` once it reaches this size. */
+  history_max_bytes: number;
   /** The compose command as argv words, e.g. `["docker", "compose"]`. */
   compose: string[];
   /** Matched against a stack's `hosts` setting. */
@@ -189,6 +191,7 @@ const ENV_KINDS: Partial<Record<ConfigKey, "list" | "boolean" | "number" | "yaml
   prune: "boolean",
   jobs: "number",
   keep_releases: "number",
+  history_max_bytes: "number",
   defaults: "yaml",
   notify: "yaml",
 };

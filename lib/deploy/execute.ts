@@ -37,11 +37,14 @@ export interface Executed {
  * (read before the run): it decides what is written and what is news. A host
  * fault stops the run: the stacks not started yet are left alone, and the one
  * it hit records nothing and is left to be redone (its version stays pending).
+ * `onDone` hears each stack's outcome as soon as it is reached (live progress),
+ * whether or not it is written.
  */
 export async function executePlan(
   ctx: DeployContext,
   plan: readonly PlanItem[],
   previous: ReadonlyMap<string, HistoryEntry>,
+  onDone?: (entry: HistoryEntry) => void,
 ): Promise<Executed> {
   const todo = plan.filter((i): i is Acted => i.action !== "none");
   let stopped: HostError | undefined;
@@ -67,6 +70,7 @@ export async function executePlan(
       project: liveProject(item.name, item.deployed),
     }, outcome);
     if (FAILURES.has(entry.result)) failed = true;
+    onDone?.(entry);
     const last = previous.get(item.name);
     // Starting a lost good version again did something, whatever was said before.
     const restarted = item.action === "skip_bad" && item.restart;

@@ -21,7 +21,7 @@ import type { DeployItem } from "./plan.ts";
 import { clearVersions } from "./clear.ts";
 import { restoreGood } from "./restore.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "./hooks.ts";
-import { DockerDownError, errorMessage, hostFault } from "../errors.ts";
+import { DockerDownError, errorMessage, HostError, hostFault } from "../errors.ts";
 import type { DeploySettings } from "../config/mod.ts";
 import type { Outcome } from "../outcome.ts";
 
@@ -96,8 +96,10 @@ async function simpleSteps(
     await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
   } catch (error) {
     // The old version is down: a full disk must not leave the stack down too.
-    if (oldHealthy) await putGoodBack(ctx, name, settings, error);
-    throw error;
+    const back = oldHealthy ? `; ${await putGoodBack(ctx, item, error)}` : "";
+    const host = hostFault(error);
+    if (host) throw new HostError(`${host.message}${back}`, { cause: error });
+    throw new Error(`${errorMessage(error)}${back}`, { cause: error });
   }
   checkpoint(ctx, name, "after_copy");
 
@@ -176,24 +178,23 @@ async function onUnhealthy(
 
 /**
  * After a failure between taking the old version down and starting the new
- * one (a full disk while copying), brings the good version back; what went
- * wrong is still thrown by the caller. A daemon that is gone cannot be asked.
+ * one (a full disk while copying), brings the good version back and says how
+ * that went; the caller still reports what went wrong. A daemon that is gone
+ * cannot be asked.
  */
-async function putGoodBack(
-  ctx: DeployContext,
-  name: string,
-  settings: DeploySettings,
-  cause: unknown,
-): Promise<void> {
-  if (cause instanceof DockerDownError) return;
+async function putGoodBack(ctx: DeployContext, item: DeployItem, cause: unknown): Promise<string> {
+  if (cause instanceof DockerDownError) return "the good version could not be started";
   try {
-    const restored = await restoreGood(ctx, name, settings);
-    const how = restored === "none" ? "no good version to start" : restored.message;
-    ctx.deps.logger.warn(`stack "${name}": ${errorMessage(cause)}; the good version: ${how}`);
+    // What was copied of the new version goes first: on a full disk, that is the room.
+    await clearVersions(ctx, item.name, [item.stack.tree]);
+    const restored = await restoreGood(ctx, item.name, item.settings);
+    if (restored === "none") return "no good version to start again";
+    const commit = restored.commit.slice(0, 7);
+    return restored.ok
+      ? `the good version ${commit} was started again: healthy`
+      : `the good version ${commit} was started again, not healthy: ${restored.message}`;
   } catch (error) {
-    ctx.deps.logger.error(
-      `stack "${name}": the good version could not be started again: ${errorMessage(error)}`,
-    );
+    return `the good version could not be started again: ${errorMessage(error)}`;
   }
 }
 

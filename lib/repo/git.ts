@@ -154,7 +154,7 @@ export class Repo {
       throw new GitError(`git ${args[0]}: timed out after ${formatDuration(limit)}${to}${hint}`);
     }
     if (result.code !== 0) {
-      const detail = lastLines(result.stderr || result.stdout, 3) || `exit code ${result.code}`;
+      const detail = gitSaid(result.stderr || result.stdout) || `exit code ${result.code}`;
       throw new GitError(redact(`git ${args[0]}: ${detail}`));
     }
     return result.stdout;
@@ -270,10 +270,22 @@ export class Repo {
   }
 }
 
-function lastLines(text: string, count: number): string {
+/**
+ * What git said, in one line: its last `count` lines, and before them the line
+ * that names the cause when git put it first (`ssh: connect to host … refused`
+ * ahead of `fatal: Could not read from remote repository.` and two lines of
+ * advice), since the last lines alone are only the advice.
+ */
+export function gitSaid(text: string, count = 3): string {
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return lines.slice(-count).join(" | ");
+  const last = lines.slice(-count);
+  const cause = lines.slice(0, -count).find((l) => CAUSE.test(l));
+  return (cause === undefined ? last : [cause, ...last]).join(" | ");
 }
+
+// Lines that say why git failed, as git and ssh word them.
+const CAUSE =
+  /^(fatal|error|ssh|remote):|Could not resolve|Connection (refused|timed out)|Permission denied/i;
 
 /** Options of {@link syncRepo}. */
 export interface SyncOptions {

@@ -1,8 +1,10 @@
 /**
  * The deploy history, `base_dir/history.jsonl`
  * (docs/how-it-works.md#the-history-line): one JSON object a line, one line per
- * deploy outcome, only ever appended to. Reading skips lines that do not parse,
- * since a run killed mid-write can leave a torn last line.
+ * deploy outcome, only ever appended to. Once it reaches `history_max_bytes`
+ * it is rotated to `history.jsonl.1` (one older file kept), and reading takes
+ * both. Reading skips lines that do not parse, since a run killed mid-write can
+ * leave a torn last line.
  * @module
  */
 import { dirname } from "node:path";
@@ -25,6 +27,39 @@ export async function appendHistory(path: string, entry: HistoryEntry): Promise<
   }
 }
 
+/** The older history file that rotation keeps beside `path`. */
+export function rotatedHistory(path: string): string {
+  return `${path}.1`;
+}
+
+/**
+ * Moves `path` to `path.1` (replacing the older one) when it has reached
+ * `maxBytes`, so the next append starts a new file. Called before a command
+ * records, never between a read and its write. Returns whether it rotated.
+ */
+export async function rotateHistory(path: string, maxBytes: number): Promise<boolean> {
+  let size: number;
+  try {
+    size = (await Deno.stat(path)).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  if (size < maxBytes) return false;
+  await Deno.rename(path, rotatedHistory(path));
+  return true;
+}
+
+/** The text of the history, the rotated file first; `undefined` when neither exists. */
+async function readBoth(path: string): Promise<string | undefined> {
+  const [older, newer] = await Promise.all([
+    readTextOrUndefined(rotatedHistory(path)),
+    readTextOrUndefined(path),
+  ]);
+  if (older === undefined) return newer;
+  return newer === undefined ? older : `${older}\n${newer}`;
+}
+
 /** Whether the open file is empty or ends with `\n`. */
 async function endsWithNewline(file: Deno.FsFile): Promise<boolean> {
   const size = (await file.stat()).size;
@@ -43,14 +78,14 @@ export interface ReadHistoryOptions {
 }
 
 /**
- * Reads the history, newest first; a missing file is an empty history. Lines
- * that are not a valid entry are skipped.
+ * Reads the history (the rotated file too), newest first; a missing file is an
+ * empty history. Lines that are not a valid entry are skipped.
  */
 export async function readHistory(
   path: string,
   options: ReadHistoryOptions = {},
 ): Promise<HistoryEntry[]> {
-  const text = await readTextOrUndefined(path);
+  const text = await readBoth(path);
   if (text === undefined) return [];
   const entries: HistoryEntry[] = [];
   for (const line of text.split("\n").reverse()) {
@@ -78,7 +113,8 @@ export function parseHistoryLine(line: string): HistoryEntry | undefined {
 /**
  * The newest entry of each of `stacks`, reading the file from its end and
  * stopping once every one is found: a run needs the last word on the stacks
- * it acts on, not the whole history (which only grows). No stacks, no read.
+ * it acts on, not the whole history. The rotated file is read only for the
+ * stacks the current one does not name. No stacks, no read.
  */
 export async function lastEntries(
   path: string,
@@ -86,9 +122,16 @@ export async function lastEntries(
 ): Promise<Map<string, HistoryEntry>> {
   const wanted = new Set(stacks);
   const found = new Map<string, HistoryEntry>();
-  if (wanted.size === 0) return found;
-  const text = await readTextOrUndefined(path);
-  if (text === undefined) return found;
+  for (const file of [path, rotatedHistory(path)]) {
+    if (found.size >= wanted.size) break;
+    const text = await readTextOrUndefined(file);
+    if (text !== undefined) findLast(text, wanted, found);
+  }
+  return found;
+}
+
+/** Adds to `found` the newest entry in `text` of each wanted stack not found yet. */
+function findLast(text: string, wanted: Set<string>, found: Map<string, HistoryEntry>): void {
   let end = text.length;
   while (end > 0 && found.size < wanted.size) {
     const start = text.lastIndexOf("\n", end - 1) + 1;
@@ -101,7 +144,6 @@ export async function lastEntries(
     const entry = parseHistoryLine(line);
     if (entry?.stack === name) found.set(name, entry);
   }
-  return found;
 }
 
 function parseName(quoted: string): string | undefined {

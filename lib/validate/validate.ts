@@ -24,6 +24,8 @@ import { modelFindings } from "./_rules.ts";
 import { checkSettings } from "./_settings.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
 import { readYaml } from "../yaml_doc.ts";
+import { redact } from "../redact.ts";
+import { statePaths } from "../state/mod.ts";
 import { exitCode, formatReport, reportJson } from "./report.ts";
 
 export type { Finding, Level, Rule } from "./_model.ts";
@@ -238,19 +240,38 @@ function sortFindings(findings: Finding[]): Finding[] {
 
 /** `autostack validate`: the checkout at PATH, with the config only when `--config` is given. */
 export async function validateCommand(command: ValidateCommand, deps: Deps): Promise<number> {
-  const root = resolve(deps.cwd, command.path);
+  const configFile = command.config === undefined ? undefined : resolve(deps.cwd, command.config);
+  const config = configFile === undefined
+    ? undefined
+    : await loadConfig(configFile, deps.env, { hostname: deps.hostname });
+  // `--config` without PATH: the configured repo, as the host's clone has it.
+  const clone = command.path === undefined && config !== undefined
+    ? statePaths(config.base_dir).repo
+    : undefined;
+  const root = clone ?? resolve(deps.cwd, command.path ?? ".");
   const info = await Deno.stat(root).catch(() => undefined);
-  if (!info?.isDirectory) throw new UsageError(`validate: "${command.path}" is not a folder`);
+  if (!info?.isDirectory) {
+    throw new UsageError(
+      clone === undefined
+        ? `validate: "${command.path}" is not a folder`
+        : `validate: no clone of the repo in ${clone} yet: run autostack run first, ` +
+          "or name a checkout (autostack validate PATH --config F)",
+    );
+  }
   const options: ValidateOptions = { root, runner: deps.runner };
-  if (command.config !== undefined) {
-    const path = resolve(deps.cwd, command.config);
-    const config = await loadConfig(path, deps.env, { hostname: deps.hostname });
+  if (config !== undefined && configFile !== undefined && command.config !== undefined) {
     for (const warning of config.warnings) deps.logger.warn(warning);
     options.folders = config.folders;
     options.nested = config.nested;
     options.defaults = config.defaults;
     options.compose = config.compose;
-    options.config = { file: command.config, lineOf: await configLines(path) };
+    options.config = { file: command.config, lineOf: await configLines(configFile) };
+  }
+  if (clone !== undefined && config !== undefined && !command.json) {
+    deps.out(
+      `checking the clone of ${redact(config.repo)} in ${clone}, ` +
+        `folders: ${config.folders.join(", ")}`,
+    );
   }
   const report = await validateCheckout(options);
   if (command.json) deps.out(JSON.stringify(reportJson(report, command.strict), null, 2));

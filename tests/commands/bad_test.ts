@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { localTime } from "../../lib/commands/_time.ts";
 import { join } from "node:path";
 import { testDeps } from "../_deps.ts";
-import { badCommand } from "../../lib/commands/mod.ts";
+import { badCommand, BadListJsonSchema } from "../../lib/commands/mod.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
 import type { BadCommand } from "../../lib/cli.ts";
 import { type BadMark, markBad } from "../../lib/state/mod.ts";
@@ -39,7 +40,14 @@ Deno.test("bad list prints the marks and exits 0", async () => {
   assert.equal(code, 0);
   assert.deepEqual(err, []);
   assert.match(out[0] ?? "", /^STACK\s+TREE\s+COMMIT\s+MARKED\s+REASON$/);
-  assert.match(out[1] ?? "", /^web\s+a1b2c3d\s+c0ffee1\s+2026-03-01 10:00:00\s+web: unhealthy/);
+  assert.match(
+    out[1] ?? "",
+    new RegExp(
+      `^web\\s+a1b2c3d\\s+c0ffee1\\s+${
+        localTime(MARK.marked_at).replace("+", "\\+")
+      }\\s+web: unhealthy`,
+    ),
+  );
   const none = await list(() => Promise.resolve());
   assert.deepEqual([none.code, none.out, none.err], [0, ["no bad versions"], []]);
 });
@@ -69,6 +77,15 @@ Deno.test("bad list --json of a corrupt bad.json prints the valid marks as JSON 
     true,
   );
   assert.equal(code, 1);
-  assert.deepEqual(JSON.parse(out.join("\n")), { web: MARK });
+  assert.deepEqual(BadListJsonSchema.parse(JSON.parse(out.join("\n"))), {
+    schema_version: 1,
+    marks: [{
+      stack: "web",
+      tree: MARK.tree,
+      commit: MARK.commit,
+      at: MARK.marked_at,
+      reason: MARK.reason,
+    }],
+  });
   assert.equal(err.length, 1);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { localTime } from "../../lib/commands/_time.ts";
 import { formatHistory, reportOutcomes } from "../../lib/commands/mod.ts";
 import { formatTable } from "../../lib/table.ts";
 import type { HistoryEntry } from "../../lib/outcome.ts";
@@ -37,7 +38,14 @@ Deno.test("reportOutcomes() prints successes on stdout and each failure once, on
 
 Deno.test("formatHistory() shows the newest entries as aligned lines", () => {
   const lines = formatHistory([entry({ result: "failed", message: "boom" })]);
-  assert.match(lines[1]!, /^2026-11-28 06:00:00\s+web\s+failed\s+abcdef1\s+simple\s+1\.5s\s+boom$/);
+  assert.match(
+    lines[1]!,
+    new RegExp(
+      `^${
+        localTime("2026-11-28T06:00:00.000Z").replace("+", "\\+")
+      }\\s+web\\s+failed\\s+abcdef1\\s+simple\\s+1\\.5s\\s+boom$`,
+    ),
+  );
 });
 
 Deno.test("formatTable() pads columns to the widest cell", () => {

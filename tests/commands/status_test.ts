@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { localTime } from "../../lib/commands/_time.ts";
 import type { ContainerInfo } from "../../lib/docker/mod.ts";
 import {
   currentMark,
@@ -57,7 +58,11 @@ Deno.test("formatStatus() aligns one line per stack with its live project and ma
   );
   assert.match(
     lines[1]!,
-    /^web\s+web-canary\s+abcdef1 \(pending\)\s+1234567\s+2\/2\s+healthy\s+deployed\s+2026-11-28 06:00:00\s+-$/,
+    new RegExp(
+      `^web\\s+web-canary\\s+abcdef1 \\(pending\\)\\s+1234567\\s+2/2\\s+healthy\\s+deployed\\s+${
+        localTime("2026-11-28T06:00:00.000Z").replace("+", "\\+")
+      }\\s+-$`,
+    ),
   );
 });
 

@@ -36,6 +36,7 @@ Deno.test("parseConfig() fills every optional key with its default", () => {
     prune: false,
     jobs: 1,
     keep_releases: 3,
+    history_max_bytes: 10_000_000,
     compose: ["docker", "compose"],
     hostname: "alpha",
     interval: 60_000,
@@ -411,4 +412,11 @@ Deno.test("autostack.example.yaml reads as the defaults, without a warning", asy
     base_dir: "/var/lib/autostack",
     configFile: path,
   });
+});
+
+Deno.test("parseConfig() reads history_max_bytes and refuses a size under 1024", () => {
+  assert.equal(parse(`${MINIMAL}history_max_bytes: 5000000\n`).history_max_bytes, 5_000_000);
+  assert.deepEqual(problemsOf(() => parse(`${MINIMAL}history_max_bytes: 10\n`)), [
+    `config: history_max_bytes: must be a whole number of bytes, 1024 or more (default 10000000): 10`,
+  ]);
 });

@@ -358,3 +358,16 @@ Deno.test("executePlan() turns a deploy whose docker calls throw into a failed o
     assert.deepEqual(await historyLines(base), entries);
   });
 });
+
+Deno.test("executePlan() tells onDone each acted stack's outcome, the unwritten repeat skip too", async () => {
+  await withBase(["bad"], async (base) => {
+    const runner = fakeRunner(fakeWorld(new Set()));
+    const ctx = contextOf(base, runner);
+    await execute(ctx, [skipItem()]);
+    const heard: HistoryEntry[] = [];
+    const previous = await lastEntries(ctx.paths.history, ["bad"]);
+    const done = await executePlan(ctx, [skipItem(), NONE_SAME], previous, (e) => heard.push(e));
+    assert.deepEqual(done.entries, [], "the repeat skip is not written");
+    assert.deepEqual(heard.map((e) => [e.stack, e.result]), [["bad", "skipped_bad"]]);
+  });
+});

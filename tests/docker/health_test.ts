@@ -17,7 +17,7 @@ import {
   waitHealthy,
 } from "../../lib/docker/mod.ts";
 import { ComposeError } from "../../lib/errors.ts";
-import { type RunResult } from "../../lib/process.ts";
+import type { RunResult } from "../../lib/process.ts";
 
 function c(service: string, state: string, health = "", exitCode = 0): ContainerInfo {
   return { id: `id-${service}`, name: `p-${service}-1`, service, state, health, exitCode };

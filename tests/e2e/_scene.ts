@@ -189,3 +189,20 @@ export function allHealthy(containers: ContainerInfo[]): boolean {
   return containers.length > 0 &&
     containers.every((c) => c.state === "running" && (c.health === "" || c.health === "healthy"));
 }
+
+/** Mounts a tmpfs of `size` on `dir` (root only), runs `fn`, and always unmounts it. */
+export async function withTmpfs(dir: string, size: string, fn: () => Promise<void>): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+    stderr: "piped",
+  }).output();
+  if (!mount.success) {
+    throw new Error(`mount tmpfs on ${dir}: ${new TextDecoder().decode(mount.stderr)}`);
+  }
+  try {
+    await fn();
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+  }
+}

@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { StatusJsonSchema } from "../../mod.ts";
 import { join } from "node:path";
 import { SKIP_DOCKER } from "./_docker.ts";
 import { spawnCli } from "./_harness.ts";
@@ -84,8 +85,10 @@ Deno.test({
       // once the old one was gone.
       assert.equal(history[1]?.output, "pre: old 1 new 0\npost: old 0 new 1");
       const status = await s.ws.run(["status", "--json"]);
-      assert.match(status.stdout, new RegExp(`"project": "${name}-canary"`));
-      assert.match(status.stdout, /"health": "healthy"/);
+      const live = StatusJsonSchema.parse(JSON.parse(status.stdout)).stacks;
+      assert.deepEqual(live.map((l) => [l.stack, l.project, l.health, l.last?.result]), [
+        [name, `${name}-canary`, "healthy", "deployed"],
+      ]);
 
       const v3 = await s.commit(stackFiles(name, canaryCompose(net, "v3"), CANARY));
       const r3 = await s.run();

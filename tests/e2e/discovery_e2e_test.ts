@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { PlanJsonSchema } from "../../mod.ts";
 import { join } from "node:path";
 import YAML from "yaml";
 import { downProject, SKIP_DOCKER } from "./_docker.ts";
@@ -133,10 +134,8 @@ Deno.test({
       // A change to a's files redeploys a only; b is left alone.
       await s.commit({ [`infra/${a}/conf.txt`]: "two\n", "infra/tunnel-config.yaml": "y: 1\n" });
       const dryChange = await s.run(["--dry-run", "--json"]);
-      const plan = JSON.parse(dryChange.stdout) as {
-        stacks: { name: string; status: string; files?: string[] | null }[];
-      };
-      const planned = plan.stacks.map((p) => [p.name, p.status]);
+      const plan = PlanJsonSchema.parse(JSON.parse(dryChange.stdout));
+      const planned = plan.stacks.map((p) => [p.stack, p.status]);
       assert.deepEqual(planned, [[a, "changed"], [b, "unchanged"]]);
       assert.deepEqual(plan.stacks[0]?.files, [`${a}/conf.txt`]);
       const second = await s.run();

@@ -4,6 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { PlanJsonSchema } from "../../mod.ts";
 import { join } from "node:path";
 import { downProject, requireDocker, SKIP_DOCKER } from "./_docker.ts";
 import { StacksRepo, webCompose, Workspace } from "./_harness.ts";
@@ -65,11 +66,9 @@ Deno.test("run --dry-run --json limited by --stack prints machine-readable JSON"
   try {
     const result = await s.ws.run(["run", "--dry-run", "--json", "--stack", "web"]);
     assert.equal(result.code, 0, result.stderr);
-    const plan = JSON.parse(result.stdout);
-    assert.deepEqual(plan.stacks.map((p: { name: string; status: string }) => [p.name, p.status]), [
-      ["web", "new"],
-    ]);
-    assert.equal(plan.stacks[0].tree, await s.repo.tree("stacks/web"));
+    const plan = PlanJsonSchema.parse(JSON.parse(result.stdout));
+    assert.deepEqual(plan.stacks.map((p) => [p.stack, p.status]), [["web", "new"]]);
+    assert.equal(plan.stacks[0]?.tree, await s.repo.tree("stacks/web"));
     const unknown = await s.ws.run(["run", "--dry-run", "--stack", "nope"]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /stack "nope": not found/);
@@ -138,8 +137,8 @@ Deno.test({
       assert.equal(deployed.code, 0, deployed.stderr);
       await s.repo.commit({ "README.md": "v2\n" }, "docs only");
       const docs = await s.ws.run(["run", "--dry-run", "--json"]);
-      const plan = JSON.parse(docs.stdout);
-      assert.deepEqual(plan.stacks.map((p: { status: string }) => p.status), [
+      const plan = PlanJsonSchema.parse(JSON.parse(docs.stdout));
+      assert.deepEqual(plan.stacks.map((p) => p.status), [
         "unchanged",
         "unchanged",
       ]);

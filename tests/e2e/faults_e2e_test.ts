@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SKIP_DOCKER } from "./_docker.ts";
 import { webCompose } from "./_harness.ts";
-import { type Scene, stackFiles, withScene } from "./_scene.ts";
+import { type Scene, stackFiles, withScene, withTmpfs } from "./_scene.ts";
 import { parseStartTime } from "../../lib/state/mod.ts";
 
 const ignore = SKIP_DOCKER;
@@ -109,23 +109,6 @@ Deno.test({
       ]);
     }),
 });
-
-/** Mounts a tmpfs of `size` on `dir` (root only), runs `fn`, and always unmounts it. */
-async function withTmpfs(dir: string, size: string, fn: () => Promise<void>): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
-    stderr: "piped",
-  }).output();
-  if (!mount.success) {
-    throw new Error(`mount tmpfs on ${dir}: ${new TextDecoder().decode(mount.stderr)}`);
-  }
-  try {
-    await fn();
-  } finally {
-    await new Deno.Command("umount", { args: [dir] }).output();
-  }
-}
 
 Deno.test({
   name: "run on a full disk exits 1 with one line and leaves no lock file to block the next run",

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { PlanJsonSchema } from "../../mod.ts";
 import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
 import { webCompose } from "./_harness.ts";
 import {
@@ -165,8 +166,8 @@ Deno.test({
       await s.commit({ "README.md": "stacks, now with docs\n" });
       const plan = await s.run(["--dry-run", "--json"]);
       assert.equal(plan.code, 0, plan.stderr);
-      const planned = JSON.parse(plan.stdout).stacks.map((i: Record<string, unknown>) => [
-        i.name,
+      const planned = PlanJsonSchema.parse(JSON.parse(plan.stdout)).stacks.map((i) => [
+        i.stack,
         i.status,
         i.action,
       ]);

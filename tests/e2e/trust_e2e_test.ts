@@ -10,7 +10,14 @@ import { join } from "node:path";
 import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER } from "./_docker.ts";
 import { webCompose } from "./_harness.ts";
-import { containersOf, outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
+import {
+  containersOf,
+  outcomeLines,
+  type Scene,
+  stackFiles,
+  withScene,
+  withTmpfs,
+} from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
 
@@ -186,5 +193,41 @@ Deno.test({
       const held = await s.ws.run(["status", "--check"]);
       assert.equal(held.code, 1);
       assert.match(held.stderr, new RegExp(`stack "${name}": `));
+    }),
+});
+
+Deno.test({
+  name:
+    "a disk that fills up while the new files are copied puts the good version back, in one line",
+  // Mounting a small file system as base_dir needs root, which CI has.
+  ignore: ignore || Deno.uid() !== 0,
+  fn: () =>
+    withScene({}, async (s) => {
+      await withTmpfs(s.ws.base, "24m", async () => {
+        const name = s.name();
+        const { v1 } = await deployed(s, name);
+        // 9 MB that does not compress: git's pack and checkout fit, a third copy does not.
+        const blob = new Uint8Array(9 * 1024 * 1024);
+        for (let i = 0; i < blob.length; i += 65_536) {
+          crypto.getRandomValues(blob.subarray(i, i + 65_536));
+        }
+        await Deno.writeFile(join(s.repo.work, name, "blob.bin"), blob);
+        await s.commit(stackFiles(name, webCompose({ extra: "    labels: [v2]\n" })));
+
+        const r = await s.run();
+        assert.equal(r.code, 1);
+        const lines = r.stderr.trim().split("\n");
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(
+          lines[0]!,
+          /^autostack: no space left on the device: .*; the good version \w+ was started again: healthy$/,
+        );
+        assert.doesNotMatch(r.stderr, /Uncaught|at async/);
+        assert.deepEqual(await s.bad(), {});
+        assert.deepEqual((await s.history()).map((e) => e.result), ["deployed"]);
+        assert.equal((await s.version(name))[0], v1, "the good version is back in place");
+        const [container] = await containersOf(name);
+        assert.equal(container?.state, "running");
+      });
     }),
 });

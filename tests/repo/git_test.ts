@@ -6,6 +6,7 @@ import {
   copyStack,
   deployRefspec,
   discoverStacks,
+  gitSaid,
   listCheckout,
   LOCAL_TIMEOUT_MS,
   parseLsTree,
@@ -345,4 +346,22 @@ Deno.test("listCheckout() lists a checkout as git would, links as links, without
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("gitSaid() keeps the line that names the cause ahead of git's closing advice", () => {
+  const ssh = [
+    "ssh: connect to host git.example.com port 22: Connection refused",
+    "fatal: Could not read from remote repository.",
+    "",
+    "Please make sure you have the correct access rights",
+    "and the repository exists.",
+  ].join("\n");
+  assert.equal(
+    gitSaid(ssh),
+    "ssh: connect to host git.example.com port 22: Connection refused | " +
+      "fatal: Could not read from remote repository. | " +
+      "Please make sure you have the correct access rights | and the repository exists.",
+  );
+  // Short output is quoted whole, once.
+  assert.equal(gitSaid("fatal: bad object HEAD\n"), "fatal: bad object HEAD");
 });

@@ -6,6 +6,8 @@ import {
   lastEntries,
   parseHistoryLine,
   readHistory,
+  rotatedHistory,
+  rotateHistory,
   shouldRecord,
 } from "../../lib/state/mod.ts";
 import type { HistoryEntry } from "../../lib/outcome.ts";
@@ -166,3 +168,40 @@ Deno.test("lastEntries() reads nothing when no stack is asked for, and a missing
     // Asked for no stack, it does not even open the path (a folder here would throw).
     assert.equal((await lastEntries(join(dir, "a-folder.jsonl"), [])).size, 0);
   }));
+
+Deno.test("rotateHistory() moves a full file to .1, replacing the older one, and leaves a small one", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "history.jsonl");
+    assert.equal(await rotateHistory(path, 100), false, "no file, nothing to rotate");
+    await appendHistory(path, entry("web", 1));
+    const size = (await Deno.stat(path)).size;
+    assert.equal(await rotateHistory(path, size + 1), false);
+    assert.equal(await rotateHistory(path, size), true);
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    await appendHistory(path, entry("api", 2));
+    assert.equal(await rotateHistory(path, 1), true);
+    const older = await Deno.readTextFile(rotatedHistory(path));
+    assert.match(older, /"stack":"api"/);
+    assert.doesNotMatch(older, /"stack":"web"/, "one older file only");
+  });
+});
+
+Deno.test("readHistory() and lastEntries() read the rotated file too, the current one first", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "history.jsonl");
+    await appendHistory(path, entry("web", 1));
+    await appendHistory(path, entry("api", 2));
+    await rotateHistory(path, 1);
+    await appendHistory(path, entry("web", 3));
+    const all = await readHistory(path);
+    assert.deepEqual(all.map((e) => [e.stack, e.time.slice(14, 16)]), [
+      ["web", "03"],
+      ["api", "02"],
+      ["web", "01"],
+    ]);
+    const last = await lastEntries(path, ["web", "api", "db"]);
+    assert.equal(last.get("web")?.time.slice(14, 16), "03");
+    assert.equal(last.get("api")?.time.slice(14, 16), "02");
+    assert.equal(last.has("db"), false);
+  });
+});

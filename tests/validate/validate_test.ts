@@ -688,7 +688,7 @@ for (const entry of [...Deno.readDirSync(CORPUS)].filter((e) => e.isDirectory)) 
     const hasConfig = await Deno.stat(join(dir, "autostack.yaml")).then(() => true, () => false);
     const deps = fakeDeps(dir);
     const code = await main(
-      ["validate", ...(hasConfig ? ["--config", "autostack.yaml"] : [])],
+      ["validate", ".", ...(hasConfig ? ["--config", "autostack.yaml"] : [])],
       deps,
     );
     const expected = await expectedWithoutDocker(dir);
@@ -773,4 +773,38 @@ Deno.test("readModel() takes Docker 25+ keys (depends_on.required, healthcheck.s
   // Still a one-shot the gate waits to exit 0, with or without `required`.
   assert.equal(services.find((s) => s.name === "migrate")?.oneShot, true);
   assert.equal(services.find((s) => s.name === "cache")?.oneShot, undefined);
+});
+
+Deno.test("validate --config without PATH checks the clone under base_dir, and says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "autostack-validate-" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "autostack.yaml"),
+      "repo: https://user:secret@git.example.com/stacks.git\nbase_dir: base\nfolders: [apps]\n",
+    );
+    // Stacks in the current folder are not the configured repo's: they are not checked.
+    await Deno.mkdir(join(dir, "apps", "here"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "apps", "here", "compose.yaml"), "services: {}\n");
+    await assert.rejects(
+      main(["validate", "--config", "autostack.yaml"], fakeDeps(dir)),
+      /^UsageError: validate: no clone of the repo in .*base\/repo yet: run autostack run first/,
+    );
+    const clone = join(dir, "base", "repo", "apps", "web");
+    await Deno.mkdir(clone, { recursive: true });
+    await Deno.writeTextFile(
+      join(clone, "compose.yaml"),
+      "services:\n  web:\n    image: busybox\n",
+    );
+    const deps = fakeDeps(dir);
+    await main(["validate", "--config", "autostack.yaml"], deps);
+    assert.equal(
+      deps.lines[0],
+      `checking the clone of https://user:***@git.example.com/stacks.git in ${
+        join(dir, "base", "repo")
+      }, folders: apps`,
+    );
+    assert.match(deps.lines.at(-1)!, /^1 stack checked: 0 errors/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

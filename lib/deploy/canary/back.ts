@@ -40,16 +40,8 @@ export async function rollbackAsCanary(
     const message = `${trial.message}; the good copy was removed, ${live} kept serving`;
     return { ok: false, ...version, message, method: "canary", project: live };
   }
-  await switchOver(ctx, {
-    name,
-    from: live,
-    to: peer,
-    slot,
-    oldVersion: deployed,
-    version,
-    // The version rolled back from is not a version to go back to.
-    saveOld: false,
-    drainMs: settings.drain,
-  });
+  // The version rolled back from is not a version to go back to: saveOld false.
+  const copies = { name, from: live, to: peer, slot, oldVersion: deployed };
+  await switchOver(ctx, { ...copies, version, saveOld: false, drainMs: settings.drain });
   return { ok: true, ...version, message: "healthy", method: "canary", project: peer };
 }

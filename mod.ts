@@ -68,6 +68,7 @@ export {
   reportJson,
   summarize,
   type Summary,
+  ValidateJsonSchema,
 } from "./lib/validate/mod.ts";
 export { decideNotifications, Notifier, type NotifyDecision } from "./lib/notify/mod.ts";
 export { buildRequest, guessFormat, type NotifyEvent } from "./lib/notify/mod.ts";

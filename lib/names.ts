@@ -3,9 +3,10 @@
  * compose project name, the one order stacks are listed in, and the file
  * names that make a stack (compose files, `NAME-compose.yaml`, deploy files).
  * Pure, so the planner, discovery, settings and validate share them without
- * importing each other.
+ * importing each other. Also the error for a stack name that does not exist.
  * @module
  */
+import { UsageError } from "./errors.ts";
 
 /**
  * Normalises a folder name to compose's project name rules: lower case, only
@@ -67,4 +68,23 @@ export function fileStackRank(fileName: string): number {
 export function deployFilesFor(composeFile: string): string[] {
   const name = fileStackName(composeFile);
   return name === undefined ? [...DEPLOY_FILES] : [`${name}-deploy.yaml`, `${name}-deploy.yml`];
+}
+
+/** At most this many known names are listed in the error. */
+const LISTED = 10;
+
+/** `COMMAND: no stack "NAME" WHERE (known: a, b)`, as a {@link UsageError}. */
+export function unknownName(
+  command: string,
+  name: string,
+  where: string,
+  known: Iterable<string>,
+): UsageError {
+  const names = [...new Set(known)].sort();
+  const list = names.length === 0
+    ? " (there is none)"
+    : names.length <= LISTED
+    ? ` (known: ${names.join(", ")})`
+    : "";
+  return new UsageError(`${command}: no stack "${name}" ${where}${list}`);
 }

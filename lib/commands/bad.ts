@@ -9,7 +9,7 @@ import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
 import { type BadMark, clearBad, readBad, readBadLenient, statePaths } from "../state/mod.ts";
 import { formatTable, short } from "../table.ts";
-import { unknownName } from "./_names.ts";
+import { unknownName } from "../names.ts";
 import { localTime } from "./_time.ts";
 import { jsonDocument, markJson } from "./json.ts";
 

@@ -10,7 +10,7 @@ import type { Deps } from "../deps.ts";
 import { formatDuration } from "../duration.ts";
 import { formatTable, short } from "../table.ts";
 import type { HistoryEntry } from "../outcome.ts";
-import { unknownName } from "./_names.ts";
+import { unknownName } from "../names.ts";
 import { localTime } from "./_time.ts";
 import { jsonDocument, outcomeJson } from "./json.ts";
 

@@ -28,7 +28,8 @@ import { checkHealth } from "../docker/mod.ts";
 import { Repo } from "../repo/mod.ts";
 import { historyEntry } from "../outcome.ts";
 import { beforeRecording } from "./_announce.ts";
-import { folderNames, unknownName } from "./_names.ts";
+import { folderNames } from "./_names.ts";
+import { unknownName } from "../names.ts";
 
 /** Runs `rollback NAME`; the caller holds the lock. */
 export async function rollbackCommand(

@@ -20,7 +20,8 @@ import {
 } from "../repo/mod.ts";
 import { type PlanItem, planRun } from "./plan.ts";
 import type { Deps } from "../deps.ts";
-import { ConfigError, DockerDownError, errorMessage, UsageError } from "../errors.ts";
+import { ConfigError, DockerDownError, errorMessage } from "../errors.ts";
+import { unknownName } from "../names.ts";
 import { parseDuration } from "../duration.ts";
 
 /** A decided run: the commit, the clone and what to do per stack. */
@@ -140,7 +141,10 @@ function checkOnly(
 ): void {
   for (const name of only) {
     if (!inRepo.includes(name) && !deployed.has(name)) {
-      throw new UsageError(`stack "${name}": not found in the repo nor deployed here`);
+      throw unknownName("run", name, "in the repo or deployed here", [
+        ...inRepo,
+        ...deployed.keys(),
+      ]);
     }
   }
 }

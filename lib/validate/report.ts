@@ -4,6 +4,7 @@
  * people, a JSON document for machines, and the exit code both share.
  * @module
  */
+import { z } from "zod";
 import { formatTable } from "../table.ts";
 import type { Finding } from "./_model.ts";
 import type { StackFolder } from "./_find.ts";
@@ -71,6 +72,8 @@ export function formatReport(report: ReportInput): string[] {
 
 /** The `--json` document: snake_case keys, and `null` where a value is absent. */
 export interface ReportJson {
+  /** The version of the JSON contract (docs/json-output.md), as every command's. */
+  schema_version: 1;
   /** Whether the check passes (the exit code is 0). */
   ok: boolean;
   /** The checkout, absolute. */
@@ -78,7 +81,7 @@ export interface ReportJson {
   /** The counts. */
   summary: Summary;
   /** The stacks checked. */
-  stacks: { name: string; path: string; compose_file: string }[];
+  stacks: { stack: string; path: string; compose_file: string }[];
   /** Every finding, in output order. */
   findings: {
     level: Finding["level"];
@@ -91,14 +94,41 @@ export interface ReportJson {
   }[];
 }
 
+const Count = z.number().int().nonnegative();
+
+/** The schema of {@link ReportJson}, for tools that read it (and the tests). */
+export const ValidateJsonSchema: z.ZodType<ReportJson> = z.strictObject({
+  schema_version: z.literal(1),
+  ok: z.boolean(),
+  root: z.string(),
+  summary: z.strictObject({ stacks: Count, errors: Count, warnings: Count, notes: Count }),
+  stacks: z.array(
+    z.strictObject({ stack: z.string(), path: z.string(), compose_file: z.string() }),
+  ),
+  findings: z.array(z.strictObject({
+    level: z.enum(["error", "warning", "note"]),
+    rule: z.custom<Finding["rule"]>((v) => typeof v === "string"),
+    folder: z.string(),
+    stack: z.string().nullable(),
+    file: z.string(),
+    line: z.number().int().positive().nullable(),
+    message: z.string(),
+  })),
+});
+
 /** The `--json` document. */
 export function reportJson(report: ReportInput, strict: boolean): ReportJson {
   const summary = summarize(report);
   return {
+    schema_version: 1,
     ok: exitCode(report, strict) === 0,
     root: report.root,
     summary,
-    stacks: report.stacks.map((s) => ({ name: s.name, path: s.path, compose_file: s.composeFile })),
+    stacks: report.stacks.map((s) => ({
+      stack: s.name,
+      path: s.path,
+      compose_file: s.composeFile,
+    })),
     findings: report.findings.map((f) => ({
       level: f.level,
       rule: f.rule,

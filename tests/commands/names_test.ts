@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { unknownName } from "../../lib/commands/_names.ts";
+import { unknownName } from "../../lib/names.ts";
 import { UsageError } from "../../lib/errors.ts";
 
 Deno.test("unknownName() is a usage error listing the known names, sorted, when they are few", () => {

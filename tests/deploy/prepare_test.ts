@@ -3,6 +3,7 @@
  * what it asks git for, and that what it skips does not change the plan.
  * @module
  */
+import { UsageError } from "../../lib/errors.ts";
 import { fakeRunner, memoryLogger } from "../_fakes.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import assert from "node:assert/strict";
@@ -179,4 +180,24 @@ Deno.test("prepareRun() refuses an AUTOSTACK_GIT_TIMEOUT that is no duration", a
     prepareRun(config, deps, { force: false, only: [] }),
     (e: Error) => e instanceof ConfigError && /AUTOSTACK_GIT_TIMEOUT: .*"soon"/.test(e.message),
   );
+});
+
+Deno.test("prepareRun() refuses a --stack name that is neither in the repo nor deployed, listing the known ones", async () => {
+  await scene(async (repo, base, deps) => {
+    await repo.commit({});
+    const config = parseConfig(`repo: ${repo.url}\nbase_dir: ${base}\n`, "/c.yaml", {}, {
+      hostname: "h",
+    });
+    await assert.rejects(
+      () => prepareRun(config, deps, { force: false, only: ["nosuch"], changedFiles: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof UsageError);
+        assert.equal(
+          e.message,
+          'run: no stack "nosuch" in the repo or deployed here (known: db, web)',
+        );
+        return true;
+      },
+    );
+  });
 });

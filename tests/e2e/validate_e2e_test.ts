@@ -5,6 +5,7 @@
  * plus `--strict`, `--json`, and compose errors only compose can find.
  * @module
  */
+import { ValidateJsonSchema } from "../../lib/validate/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { requireDocker } from "./_docker.ts";
@@ -57,11 +58,13 @@ Deno.test({
     await requireDocker();
     const r = await validateCase("missing-script", ["--json"]);
     assert.equal(r.code, 1);
-    const report = JSON.parse(r.stdout);
+    const report = ValidateJsonSchema.parse(JSON.parse(r.stdout));
+    assert.equal(report.schema_version, 1);
     assert.equal(report.ok, false);
+    assert.deepEqual(report.stacks.map((s) => s.stack).sort(), ["api", "web"]);
     assert.deepEqual(report.summary, { stacks: 2, errors: 3, warnings: 0, notes: 0 });
     assert.deepEqual(
-      report.findings.map((f: { rule: string; file: string; line: number }) => [
+      report.findings.map((f) => [
         f.rule,
         f.file,
         f.line,

@@ -18,6 +18,7 @@ import {
   reportJson,
   summaryLine,
   validateCheckout,
+  ValidateJsonSchema,
 } from "../../lib/validate/mod.ts";
 import { composeLookalikes, findStackFolders } from "../../lib/validate/_find.ts";
 import type { ListEntry } from "../../lib/repo/mod.ts";
@@ -651,7 +652,7 @@ Deno.test("formatReport() aligns one line per finding and ends with the summary"
     "1 stack checked: 1 error, 1 warning",
   ]);
   assert.equal(exitCode(report, false), 1);
-  const json = reportJson(report, false);
+  const json = ValidateJsonSchema.parse(JSON.parse(JSON.stringify(reportJson(report, false))));
   assert.deepEqual(json.summary, { stacks: 1, errors: 1, warnings: 1, notes: 1 });
   assert.equal(json.findings[1]?.line, null);
 });

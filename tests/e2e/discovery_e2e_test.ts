@@ -118,10 +118,13 @@ Deno.test({
       const first = await s.run();
       assert.equal(first.code, 0, first.stderr);
       // Stacks come in name order, and the names end in random letters: compare as sets.
-      assert.deepEqual(outcomeLines(first).map((o) => [o.stack, o.result]).sort(), [
-        [a, "deployed"],
-        [b, "deployed"],
-      ].sort());
+      assert.deepEqual(
+        outcomeLines(first).map((o) => [o.stack, o.result]).sort(),
+        [
+          [a, "deployed"],
+          [b, "deployed"],
+        ].sort(),
+      );
       // Each copy holds its own files only, laid out as any stack's.
       const running = (name: string, file: string) =>
         Deno.readTextFile(join(s.ws.base, "running_stacks", name, file));

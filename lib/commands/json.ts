@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { type HistoryEntry, type Result, RESULTS, type ServiceFault } from "../outcome.ts";
+import { type HistoryEntry, type Result, RESULTS } from "../outcome.ts";
 import type { BadMark } from "../state/mod.ts";
 
 /** The version of the documents' shapes; it changes only when a field changes meaning or goes. */

@@ -6,6 +6,7 @@
  * that never answers given up on in time with the lock released.
  * @module
  */
+import { ValidateJsonSchema } from "../../lib/validate/mod.ts";
 import assert from "node:assert/strict";
 import { PlanJsonSchema } from "../../mod.ts";
 import { join } from "node:path";
@@ -29,8 +30,8 @@ async function downAfter(projects: string[], fn: () => Promise<void>): Promise<v
 /** `validate --config --json` on the scene's work tree: the names of the stacks it finds. */
 async function validatedNames(s: Scene): Promise<string[]> {
   const r = await cli(["validate", s.repo.work, "--config", s.ws.config, "--json"]);
-  const report = JSON.parse(r.stdout) as { stacks: { name: string }[] };
-  return report.stacks.map((stack) => stack.name).sort();
+  const report = ValidateJsonSchema.parse(JSON.parse(r.stdout));
+  return report.stacks.map((s) => s.stack).sort();
 }
 
 Deno.test({

@@ -71,7 +71,10 @@ Deno.test("run --dry-run --json limited by --stack prints machine-readable JSON"
     assert.equal(plan.stacks[0]?.tree, await s.repo.tree("stacks/web"));
     const unknown = await s.ws.run(["run", "--dry-run", "--stack", "nope"]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /stack "nope": not found/);
+    assert.equal(
+      unknown.stderr,
+      'autostack: run: no stack "nope" in the repo or deployed here (known: db, web)\n',
+    );
   } finally {
     await s.cleanup();
   }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { ComposeError, errorMessage } from "../errors.ts";
-import { engineOf, missingResources } from "../docker/mod.ts";
+import { type ComposeTarget, engineOf, missingResources } from "../docker/mod.ts";
 import type { DeployContext } from "./context.ts";
 import type { DeployItem } from "./plan.ts";
 import { filesTarget } from "./targets.ts";
@@ -39,12 +39,19 @@ type Model = z.infer<typeof Model>;
 
 /**
  * The checks that need no daemon (the files parse, compose accepts them):
- * what `--dry-run` shows. On success, the model compose made of them.
+ * what `--dry-run` shows. On success, the model compose made of them and the
+ * compose target of the stack in the clone.
  */
 export async function checkFiles(
   ctx: DeployContext,
   item: Pick<DeployItem, "name" | "stack" | "settings">,
-): Promise<{ ok: true; model: Model } | { ok: false; cause: "version"; message: string }> {
+): Promise<
+  { ok: true; model: Model; target: ComposeTarget } | {
+    ok: false;
+    cause: "version";
+    message: string;
+  }
+> {
   const dir = join(ctx.paths.repo, item.stack.path);
   for (const file of [item.stack.composeFile, ...item.settings.compose_files]) {
     const problem = await yamlProblem(join(dir, file), file);
@@ -69,7 +76,7 @@ export async function checkFiles(
     const why = z.prettifyError(model.error).replace(/\s*\n\s*/g, " ");
     return { ok: false, cause: "version", message: `cannot read docker compose config: ${why}` };
   }
-  return { ok: true, model: model.data };
+  return { ok: true, model: model.data, target };
 }
 
 /** Every check, the pulls included; run just before a version is deployed. */
@@ -79,7 +86,7 @@ export async function preflight(
 ): Promise<Preflight> {
   const files = await checkFiles(ctx, item);
   if (!files.ok) return files;
-  const { model } = files;
+  const { model, target } = files;
   const engine = engineOf(ctx.config.compose);
   const runner = ctx.deps.runner;
   const externals = (of: Model["networks"]) =>
@@ -102,12 +109,8 @@ export async function preflight(
   const missing = new Set(await missingResources(runner, engine, "image", images));
   if (missing.size > 0) {
     const toPull = services.filter(([, s]) => s.image !== undefined && missing.has(s.image));
-    const dir = join(ctx.paths.repo, item.stack.path);
     try {
-      await ctx.compose.pull(
-        await filesTarget(ctx, item.name, dir, item.settings, item.stack.composeFile),
-        toPull.map(([name]) => name),
-      );
+      await ctx.compose.pull(target, toPull.map(([name]) => name));
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
       const which = [...missing].map((i) => `"${i}"`).join(", ");

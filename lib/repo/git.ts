@@ -111,6 +111,8 @@ export function deployRefspec(branch: string | undefined): string {
 
 /** A git working copy driven through an injected {@link Runner}. */
 export class Repo {
+  readonly #files = new Map<string, Promise<string[] | undefined>>();
+
   /**
    * @param runner runs `git`; @param dir the clone's folder; @param askpass the
    * `GIT_ASKPASS` git gets: the operator's own, else `true`, which answers every
@@ -260,13 +262,18 @@ export class Repo {
   }
 
   /** The files of a tree (relative paths), or `undefined` when it is unknown here. */
-  async filesOf(tree: string): Promise<string[] | undefined> {
-    try {
-      const out = await this.git(["ls-tree", "-r", "-z", "--name-only", tree]);
-      return out.split("\0").filter((p) => p !== "");
-    } catch {
-      return undefined;
+  filesOf(tree: string): Promise<string[] | undefined> {
+    // A tree hash names its content for good: each tree is listed once per
+    // Repo, however many steps (clear, switch, restore) ask for it.
+    let files = this.#files.get(tree);
+    if (files === undefined) {
+      files = this.git(["ls-tree", "-r", "-z", "--name-only", tree]).then(
+        (out) => out.split("\0").filter((p) => p !== ""),
+        () => undefined,
+      );
+      this.#files.set(tree, files);
     }
+    return files;
   }
 }
 

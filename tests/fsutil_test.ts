@@ -7,15 +7,7 @@ import {
   removeIfExists,
   writeFileAtomic,
 } from "../lib/fsutil.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_fsutil_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./_temp.ts";
 
 Deno.test("readTextOrUndefined() returns undefined for a missing file and the text otherwise", () =>
   withTempDir(async (dir) => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Config, configPath, loadConfig, parseConfig } from "../../lib/config/mod.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { RESULTS } from "../../lib/outcome.ts";
+import { withTempDir } from "../_temp.ts";
 
 const FILE = "/etc/autostack/autostack.yaml";
 const HOST = { hostname: "alpha" };
@@ -334,15 +335,6 @@ Deno.test("configPath() prefers --config, then AUTOSTACK_CONFIG, then ./autostac
 });
 
 /** Runs `fn` with a fresh temp dir that is removed afterwards. */
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_config_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("loadConfig() reads a real file and resolves paths against its folder", async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, "autostack.yaml");

@@ -9,6 +9,7 @@ import {
   SETTINGS_DEFAULTS,
   type SettingsResult,
 } from "../../lib/config/mod.ts";
+import { withTempDir } from "../_temp.ts";
 
 const COMPOSE = "stacks/web/compose.yaml";
 const DEPLOY = "stacks/web/deploy.yaml";
@@ -323,15 +324,6 @@ Deno.test("formatProblem() leaves out the line and key when they are unknown", (
 });
 
 /** Runs `fn` with a fresh temp dir that is removed afterwards. */
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_settings_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("loadSettings() reads deploy.yml when there is no deploy.yaml", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "deploy.yml"), "method: blind\n");

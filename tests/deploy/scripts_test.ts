@@ -3,15 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAX_LINE_CHARS, runScript, type ScriptRun } from "../../lib/deploy/mod.ts";
 import { type Logger, streamLogger } from "../../lib/log.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_scripts_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_temp.ts";
 
 function script(cwd: string, command: string, extra: Partial<ScriptRun> = {}): ScriptRun {
   return {

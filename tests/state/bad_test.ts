@@ -9,6 +9,7 @@ import {
   readBadLenient,
 } from "../../lib/state/mod.ts";
 import { AutostackError } from "../../lib/errors.ts";
+import { withTempDir } from "../_temp.ts";
 
 const MARK: BadMark = {
   tree: "a1b2c3",
@@ -16,15 +17,6 @@ const MARK: BadMark = {
   marked_at: "2026-03-01T10:00:00.000Z",
   reason: "web: unhealthy (exit 1)",
 };
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_bad_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("readBad() of a missing file has no marks", () =>
   withTempDir(async (dir) => {

@@ -16,23 +16,7 @@ import {
   VERSION_FILE,
   writeVersion,
 } from "../../lib/state/mod.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_state_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [path, text] of Object.entries(files)) {
-    const full = join(dir, path);
-    await Deno.mkdir(join(full, ".."), { recursive: true });
-    await Deno.writeTextFile(full, text);
-  }
-}
+import { withTempDir, writeFiles } from "../_temp.ts";
 
 Deno.test("clearRunning() deletes the files the old version shipped and version.txt", () =>
   withTempDir(async (base) => {
@@ -98,20 +82,25 @@ Deno.test("installFiles() copies the whole folder, or only the listed files", ()
     assert.equal(((await Deno.stat(join(some, "conf/app.ini"))).mode ?? 0) & 0o777, 0o640);
   }));
 
+/** Deploys versions `ns` of `web` one after the other, each seen healthy (saveGood with `keep`). */
+async function saveVersions(base: string, ns: number[], keep: number) {
+  const paths = statePaths(base);
+  for (const n of ns) {
+    await Deno.mkdir(paths.running("web"), { recursive: true });
+    await Deno.writeTextFile(join(paths.running("web"), "compose.yaml"), `# v${n}\n`);
+    await writeVersion(paths.running("web"), {
+      commit: `c${n}aaaa`,
+      tree: `${n}eee`,
+      pending: false,
+    });
+    await saveGood(paths, "web", keep);
+  }
+  return paths;
+}
+
 Deno.test("saveGood() keeps the good versions it replaces as releases, the keep_releases newest", () =>
   withTempDir(async (base) => {
-    const paths = statePaths(base);
-    const deploy = async (n: number) => {
-      await Deno.mkdir(paths.running("web"), { recursive: true });
-      await Deno.writeTextFile(join(paths.running("web"), "compose.yaml"), `# v${n}\n`);
-      await writeVersion(paths.running("web"), {
-        commit: `c${n}aaaa`,
-        tree: `${n}eee`,
-        pending: false,
-      });
-      await saveGood(paths, "web", 3);
-    };
-    for (const n of [1, 2, 2, 3, 4]) await deploy(n);
+    const paths = await saveVersions(base, [1, 2, 2, 3, 4], 3);
     assert.equal((await readVersion(paths.good("web")))?.commit, "c4aaaa");
     const kept = await listReleases(paths, "web");
     // The same version saved twice is one release; only keep - 1 = 2 are kept.
@@ -121,31 +110,13 @@ Deno.test("saveGood() keeps the good versions it replaces as releases, the keep_
 
 Deno.test("saveGood() with keep_releases 1 keeps no release", () =>
   withTempDir(async (base) => {
-    const paths = statePaths(base);
-    for (const n of [1, 2]) {
-      await Deno.mkdir(paths.running("web"), { recursive: true });
-      await writeVersion(paths.running("web"), {
-        commit: `c${n}aaaa`,
-        tree: `${n}eee`,
-        pending: false,
-      });
-      await saveGood(paths, "web", 1);
-    }
+    const paths = await saveVersions(base, [1, 2], 1);
     assert.deepEqual(await listReleases(paths, "web"), []);
   }));
 
 Deno.test("promoteRelease() swaps a release with the good version", () =>
   withTempDir(async (base) => {
-    const paths = statePaths(base);
-    for (const n of [1, 2]) {
-      await Deno.mkdir(paths.running("web"), { recursive: true });
-      await writeVersion(paths.running("web"), {
-        commit: `c${n}aaaa`,
-        tree: `${n}eee`,
-        pending: false,
-      });
-      await saveGood(paths, "web", 3);
-    }
+    const paths = await saveVersions(base, [1, 2], 3);
     const [first] = await listReleases(paths, "web");
     await promoteRelease(paths, "web", first!.dir);
     assert.equal((await readVersion(paths.good("web")))?.commit, "c1aaaa");

@@ -11,6 +11,7 @@ import {
   shouldRecord,
 } from "../../lib/state/mod.ts";
 import type { HistoryEntry } from "../../lib/outcome.ts";
+import { withTempDir } from "../_temp.ts";
 
 function entry(stack: string, minute: number, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
@@ -25,15 +26,6 @@ function entry(stack: string, minute: number, extra: Partial<HistoryEntry> = {})
     services: [{ service: "web", state: "healthy", detail: "" }],
     ...extra,
   };
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_history_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("appendHistory() writes one JSON object a line", () =>

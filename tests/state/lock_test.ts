@@ -10,17 +10,9 @@ import {
   type ProcInfo,
   procInfo,
 } from "../../lib/state/mod.ts";
+import { withTempDir } from "../_temp.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_lock_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** A /proc of boot `boot` where process PID started at tick PID * 10 (none when not listed). */
 function fakeProc(boot = "boot-1", pids: number[] = [1, 100, 200, 1234, 5678]): ProcInfo {

@@ -15,27 +15,11 @@ import {
   type VersionInfo,
   writeVersion,
 } from "../../lib/state/mod.ts";
+import { withTempDir, writeFiles } from "../_temp.ts";
 
 const COMMIT = "3f2c1e0d9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e";
 
 const TREE = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "autostack_state_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [path, text] of Object.entries(files)) {
-    const full = join(dir, path);
-    await Deno.mkdir(join(full, ".."), { recursive: true });
-    await Deno.writeTextFile(full, text);
-  }
-}
 
 async function mkdir(dir: string): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });

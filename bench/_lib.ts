@@ -7,7 +7,13 @@
  * @module
  */
 import { join } from "node:path";
-import { type CliResult, spawnCli, StacksRepo, Workspace } from "../tests/e2e/_harness.ts";
+import {
+  type CliResult,
+  spawnCli,
+  StacksRepo,
+  webCompose,
+  Workspace,
+} from "../tests/e2e/_harness.ts";
 
 /** The local test image (FROM scratch + static busybox, no /tmp); never pulled. */
 export const IMAGE = Deno.env.get("AUTOSTACK_TEST_IMAGE") ?? "autostack-test/busybox:latest";
@@ -336,4 +342,29 @@ export async function copyTree(from: string, to: string): Promise<void> {
     if (entry.isDirectory) await copyTree(src, dst);
     else await Deno.copyFile(src, dst);
   }
+}
+
+/** One web stack (busybox httpd, healthcheck every 1 s) in a fresh fixture, to redeploy. */
+export interface WebStack extends Fixture {
+  /** The stack's name. */
+  name: string;
+  /** Its compose file in round `round`: the same service, one comment changed. */
+  compose(round: number): string;
+}
+
+/** Makes a {@link WebStack} for `prefix` and deploys it once, untimed. */
+export async function webStack(prefix: string): Promise<WebStack> {
+  const name = `${prefix}web`;
+  const compose = (round: number) => webCompose({ network: true }) + `# round ${round}\n`;
+  const { repo, ws } = await fixture(prefix, { [`${name}/compose.yaml`]: compose(-1) });
+  expectCode(await autostack(ws, ["run"]), "first deploy");
+  return { name, compose, repo, ws };
+}
+
+/** Commits round `round`'s change and runs `autostack run` on it (a fresh process), timed. */
+export async function redeploy(stack: WebStack, round: number): Promise<AutostackRun> {
+  await stack.repo.commit({ [`${stack.name}/compose.yaml`]: stack.compose(round) });
+  const run = await autostack(stack.ws, ["run"]);
+  expectCode(run, `redeploy round ${round + 1}`);
+  return run;
 }

@@ -17,18 +17,16 @@ import { daxRunner } from "../lib/process.ts";
 import { statePaths } from "../lib/state/mod.ts";
 import { silentLogger } from "../tests/_fakes.ts";
 import { testDeps } from "../tests/_deps.ts";
-import { webCompose } from "../tests/e2e/_harness.ts";
 import {
   alternate,
   atMost,
-  autostack,
   type Comparison,
-  expectCode,
-  fixture,
   log,
   median,
+  redeploy,
   side,
   uniquePrefix,
+  webStack,
 } from "./_lib.ts";
 
 /** The target: the preflight's net cost over the whole redeploy. */
@@ -37,11 +35,9 @@ export const PREFLIGHT_TARGET = 0.05;
 /** Runs the preflight benchmark for `rounds` rounds. */
 export async function benchPreflight(rounds: number): Promise<Comparison> {
   const prefix = uniquePrefix();
-  const name = `${prefix}web`;
-  const compose = (round: number) => webCompose({ network: true }) + `# round ${round}\n`;
-  const { repo, ws } = await fixture(prefix, { [`${name}/compose.yaml`]: compose(-1) });
-  log(`preflight: setting up ${name}`);
-  expectCode(await autostack(ws, ["run"]), "first deploy");
+  log(`preflight: setting up ${prefix}web`);
+  const web = await webStack(prefix);
+  const { name, ws } = web;
 
   const config = parseConfig(await Deno.readTextFile(ws.config), ws.config, {}, {
     hostname: "bench",
@@ -78,12 +74,7 @@ export async function benchPreflight(rounds: number): Promise<Comparison> {
       saved.push(performance.now() - started);
       return raw.at(-1)! - saved.at(-1)!;
     },
-    async (round) => {
-      await repo.commit({ [`${name}/compose.yaml`]: compose(round) });
-      const run = await autostack(ws, ["run"]);
-      expectCode(run, `redeploy round ${round + 1}`);
-      return run.ms;
-    },
+    async (round) => (await redeploy(web, round)).ms,
   );
   const a = side("preflight, net", times.a);
   const b = side("autostack run (redeploy)", times.b);

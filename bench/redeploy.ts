@@ -9,19 +9,17 @@
  * @module
  */
 import { join } from "node:path";
-import { webCompose } from "../tests/e2e/_harness.ts";
 import {
   alternate,
   atMost,
-  autostack,
   type Comparison,
-  expectCode,
-  fixture,
   log,
   must,
+  redeploy,
   side,
   tempDir,
   uniquePrefix,
+  webStack,
 } from "./_lib.ts";
 
 /** The redeploy target: autostack's time over the by-hand time. */
@@ -30,27 +28,20 @@ export const REDEPLOY_TARGET = 1.1;
 /** Runs the redeploy benchmark for `rounds` rounds. */
 export async function benchRedeploy(rounds: number): Promise<Comparison> {
   const prefix = uniquePrefix();
-  const name = `${prefix}web`;
-  const compose = (round: number) => webCompose({ network: true }) + `# round ${round}\n`;
-  const { repo, ws } = await fixture(prefix, { [`${name}/compose.yaml`]: compose(-1) });
+  log(`redeploy: setting up ${prefix}web (autostack) and ${prefix}hand (by hand)`);
+  const stack = await webStack(prefix);
   const hand = join(await tempDir(prefix), `${prefix}hand`);
   await Deno.mkdir(hand);
-  await Deno.writeTextFile(join(hand, "compose.yaml"), compose(-1));
-
-  log(`redeploy: setting up ${name} (autostack) and ${prefix}hand (by hand)`);
-  expectCode(await autostack(ws, ["run"]), "first deploy");
+  await Deno.writeTextFile(join(hand, "compose.yaml"), stack.compose(-1));
   await must(["docker", "compose", "up", "-d", "--wait"], { cwd: hand });
   // One untimed redeploy of each warms caches (deno's module cache, docker's image layers).
-  await repo.commit({ [`${name}/compose.yaml`]: compose(-2) });
-  expectCode(await autostack(ws, ["run"]), "warm-up redeploy");
+  await redeploy(stack, -2);
   await byHand(hand);
 
   const times = await alternate(
     rounds,
     async (round) => {
-      await repo.commit({ [`${name}/compose.yaml`]: compose(round) });
-      const run = await autostack(ws, ["run"]);
-      expectCode(run, `redeploy round ${round + 1}`);
+      const run = await redeploy(stack, round);
       if (!/\bdeployed\b.*\bhealthy\b/.test(run.stdout)) {
         throw new Error(`redeploy round ${round + 1}: not deployed: ${run.stdout}`);
       }

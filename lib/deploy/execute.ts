@@ -221,6 +221,7 @@ async function removeStack(ctx: DeployContext, item: RemoveItem): Promise<Outcom
       message: `${swarm ? "removed from the swarm" : "taken down"}: ${item.why}${kept}`,
       services: [],
       method: "",
+      ...(swarm ? { mode: "swarm" as const } : {}),
     };
   } catch (error) {
     return {

@@ -32,6 +32,10 @@ export const NEEDS_MANAGER =
  * turns into a `failed` outcome.
  */
 export async function deploySwarm(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
+  return { ...await swarmSteps(ctx, item), mode: "swarm" };
+}
+
+async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
   const { name, stack, settings } = item;
   const method = settings.method;
   if (await ctx.swarm.role() !== "manager") {

@@ -41,7 +41,7 @@ export async function removeStack(name: string): Promise<void> {
   throw new Error(`stack ${name}: containers still there after docker stack rm`);
 }
 
-/** What each running replica of `STACK_SERVICE` serves (its `/w/v`), sorted. */
+/** What each running replica of `STACK_SERVICE` serves (its `/w/v`), sorted; stopping ones left out. */
 export async function servedBy(stack: string, service = "web"): Promise<string[]> {
   const ids = await daxRunner.run([
     "docker",
@@ -55,6 +55,8 @@ export async function servedBy(stack: string, service = "web"): Promise<string[]
   const out: string[] = [];
   for (const id of ids.stdout.split("\n").filter((l) => l.trim() !== "")) {
     const r = await daxRunner.run(["docker", "exec", id, "cat", "/w/v"]);
+    // An old task stopping after a start-first update serves no more.
+    if (r.code !== 0 && /is not running/.test(r.stderr)) continue;
     out.push(r.code === 0 ? r.stdout.trim() : `(exec failed: ${r.stderr.trim()})`);
   }
   return out.sort();

@@ -122,3 +122,29 @@ Deno.test("a run killed while a swarm deploy waits converges on the next run", a
     assert.deepEqual(await servedBy(name), ["v2", "v2"]);
   });
 });
+
+Deno.test("method: canary on a swarm is a start-first rolling update; a service's own order is kept", async () => {
+  await withSwarmStack(async (scene, name) => {
+    const canary = { method: "canary" };
+    await scene.commit(swarmStack(name, swarmCompose("v1"), canary));
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
+    await scene.commit(swarmStack(name, swarmCompose("v2"), canary));
+    const update = await scene.run();
+    assert.equal(resultOf(update, name)?.result, "deployed", update.stdout + update.stderr);
+    assert.deepEqual(await servedBy(name), ["v2", "v2"]);
+    assert.equal(await updateOrder(name), "start-first");
+
+    const own = swarmCompose("v3", { update: { order: "stop-first" } });
+    await scene.commit(swarmStack(name, own, canary));
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
+    assert.equal(await updateOrder(name), "stop-first");
+  });
+});
+
+async function updateOrder(stack: string): Promise<string> {
+  const r = await new Deno.Command("docker", {
+    args: ["service", "inspect", `${stack}_web`, "--format", "{{.Spec.UpdateConfig.Order}}"],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(r.stdout).trim();
+}

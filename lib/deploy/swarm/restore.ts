@@ -13,6 +13,7 @@ import type { Restored } from "../restore.ts";
 import { copySettings } from "../restore.ts";
 import { filesTarget } from "../targets.ts";
 import { stackEnv } from "./_env.ts";
+import { writeStartFirst } from "./_start_first.ts";
 import { deployAndWait, type SwarmDeploy } from "./gate.ts";
 
 /** Deploys the good copy of swarm stack `name` and waits for it; "none" without one. */
@@ -39,13 +40,22 @@ export async function restoreSwarmGood(
   return { ok: true, commit: good.commit, tree: good.tree, message: "healthy" };
 }
 
-/** What `docker stack deploy` gets for the copy in `dir`: its compose files and `.env`. */
+/**
+ * What `docker stack deploy` gets for the copy in `dir`: its compose files
+ * (with the start-first override for `canary`) and its `.env`.
+ */
 export async function swarmFiles(
   ctx: DeployContext,
   name: string,
   dir: string,
-  settings: Pick<DeploySettings, "compose_files">,
+  settings: Pick<DeploySettings, "compose_files" | "method">,
 ): Promise<SwarmDeploy> {
-  const target = await filesTarget(ctx, name, dir, settings);
-  return { files: target.files ?? [], env: await stackEnv(dir) };
+  const files = (await filesTarget(ctx, name, dir, settings)).files ?? [];
+  const startFirst = settings.method === "canary"
+    ? await writeStartFirst(ctx, name, dir, files)
+    : undefined;
+  return {
+    files: startFirst === undefined ? files : [...files, startFirst],
+    env: await stackEnv(dir),
+  };
 }

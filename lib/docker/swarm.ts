@@ -192,12 +192,24 @@ export class Swarm {
     return this.#role;
   }
 
-  /** `docker stack deploy` of `files` as `name` (returns before anything runs). */
+  /**
+   * `docker stack deploy` of `files` as `name` (returns before anything
+   * runs). Swarm refuses a service update whose spec version moved meanwhile
+   * (`update out of sequence`, when its own updater wrote the service between
+   * the CLI's read and write): the deploy is sent again, a few times.
+   */
   async deploy(name: string, files: readonly string[], env: Record<string, string> = {}) {
-    await this.#call(stackDeployArgs(name, files), "stack deploy", {
-      timeoutMs: STACK_DEPLOY_TIMEOUT_MS,
-      env,
-    });
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#call(stackDeployArgs(name, files), "stack deploy", {
+          timeoutMs: STACK_DEPLOY_TIMEOUT_MS,
+          env,
+        });
+        return;
+      } catch (error) {
+        if (attempt >= 3 || !/update out of sequence/.test(String(error))) throw error;
+      }
+    }
   }
 
   /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */

@@ -7,7 +7,9 @@ import {
   parseTaskList,
   parseUpdateStatus,
   stackDeployArgs,
+  Swarm,
 } from "../../lib/docker/mod.ts";
+import { fakeRunner } from "../_fakes.ts";
 
 Deno.test("stackDeployArgs() prunes, passes registry auth, never resolves images, and keeps the file order", () => {
   assert.deepEqual(stackDeployArgs("web", ["/r/compose.yaml", "/r/prod.yaml"]), [
@@ -79,4 +81,20 @@ Deno.test("parseTaskList() maps tasks to the longest service name, lower-cases s
 Deno.test("parseStackList() counts each stack's services", () => {
   const stacks = parseStackList('{"Name":"web","Services":"2"}\n{"Name":"db","Services":"1"}\n');
   assert.deepEqual([...stacks], [["web", 2], ["db", 1]]);
+});
+
+Deno.test("Swarm.deploy() sends the deploy again when Swarm says the update is out of sequence", async () => {
+  let calls = 0;
+  const runner = fakeRunner(() =>
+    ++calls === 1 ? { code: 1, stderr: "rpc error: update out of sequence" } : undefined
+  );
+  await new Swarm(runner).deploy("web", ["/r/compose.yaml"], { A: "1" });
+  assert.equal(runner.calls.length, 2);
+  assert.deepEqual(runner.calls[1]?.options.env, { A: "1" });
+  const failing = fakeRunner(() => ({ code: 1, stderr: "service web: invalid mount config" }));
+  await assert.rejects(
+    () => new Swarm(failing).deploy("web", ["/r/compose.yaml"]),
+    /docker stack deploy failed \(exit 1\): service web: invalid mount config/,
+  );
+  assert.equal(failing.calls.length, 1);
 });

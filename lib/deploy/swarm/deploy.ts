@@ -45,8 +45,10 @@ async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome
   const running = paths.running(name);
   const oldVersion = item.deployed ?? await readVersion(running);
   if (oldVersion !== undefined && !oldVersion.pending) {
-    // The version Swarm runs now, seen healthy, is the one to go back to.
-    if ((await lookAt(ctx, name)).status === "healthy") {
+    // The version Swarm runs now, seen healthy, is the one to go back to; a
+    // version saved as good when its deploy turned healthy needs no new look.
+    const good = await readVersion(paths.good(name));
+    if (good?.tree !== oldVersion.tree && (await lookAt(ctx, name)).status === "healthy") {
       await saveGood(paths, name, ctx.config.keep_releases);
     }
   }

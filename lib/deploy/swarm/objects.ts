@@ -1,0 +1,308 @@
+/**
+ * Swarm configs and secrets named after their content (docs/swarm.md#configs-and-secrets).
+ * Swarm objects are immutable: `docker stack deploy` of a changed `configs:`
+ * or `secrets:` file under the same name fails ("only updates to Labels are
+ * allowed"). So each one a stack defines with `file:` is deployed as
+ * `<stack>_<key>_<hash10>`: a changed file is a new object, the services move
+ * to it, and the old one is removed once neither the running nor the good
+ * version uses it. The names go into a generated override compose file passed
+ * last; the user's files stay as they are.
+ *
+ * Checked on Docker 26 with the docker 28 CLI: `docker stack deploy` merges a
+ * top-level config or secret entry of a later `-c` file by replacing the
+ * whole entry (an override with only `name:` loses the base's `file:`), so the
+ * override repeats the entry; relative `file:` paths resolve against the
+ * folder of the first `-c` file wherever the override lives; `docker config
+ * rm` of an object a service still uses fails with "is in use by".
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { ComposeError, daemonDown, DockerDownError } from "../../errors.ts";
+import { removeIfExists, writeFileAtomic } from "../../fsutil.ts";
+import { type Runner, tail } from "../../process.ts";
+import { ENGINE_TIMEOUT_MS } from "../../docker/mod.ts";
+
+/** The top-level compose sections that hold Swarm objects. */
+export const OBJECT_SECTIONS = ["configs", "secrets"] as const;
+
+/** `configs` or `secrets`; also the docker command of each (`docker config`, `docker secret`). */
+export type ObjectSection = (typeof OBJECT_SECTIONS)[number];
+
+/** The longest name Swarm accepts for a config or secret (`[a-zA-Z0-9-_.]`, 64 at most). */
+export const MAX_OBJECT_NAME = 64;
+
+/** The label `docker stack deploy` puts on every object of a stack. */
+export const STACK_LABEL = "com.docker.stack.namespace";
+
+/** How many hex digits of the content's SHA-256 go into a name. */
+const HASH_LENGTH = 10;
+
+/** A config or secret of a stack and the name it is deployed under. */
+export interface StackObject {
+  /** Its section. */
+  section: ObjectSection;
+  /** Its key under the section. */
+  key: string;
+  /** Its name in the swarm. */
+  name: string;
+  /**
+   * `content`: named by autostack after its file; `user`: the stack's own
+   * `name:`, kept as written; `default`: Docker's `<stack>_<key>` (its file is
+   * not known before the deploy, e.g. a `${VAR}` in the path, or missing).
+   */
+  naming: "content" | "user" | "default";
+}
+
+/** What to deploy for a stack's configs and secrets. */
+export interface ObjectPlan {
+  /** Every config and secret the stack defines, external ones left out. */
+  objects: StackObject[];
+  /** The override compose document naming the content-named ones; absent when there are none. */
+  override?: Record<ObjectSection, Record<string, Record<string, unknown>>>;
+}
+
+/** A compose file's top-level entry of a config or secret: outside data, narrowed loosely. */
+const Entry = z.record(z.string(), z.unknown());
+const Section = z.record(z.string(), Entry.nullable());
+const Doc = z.object({ configs: Section.nullish(), secrets: Section.nullish() });
+type Entry = z.infer<typeof Entry>;
+
+/**
+ * The definition of each config and secret across the compose files in
+ * order: a later file's entry replaces an earlier one's whole, as `docker
+ * stack deploy` merges them.
+ */
+function definitions(docs: readonly unknown[]): Map<ObjectSection, Map<string, Entry>> {
+  const found = new Map<ObjectSection, Map<string, Entry>>(
+    OBJECT_SECTIONS.map((section) => [section, new Map()]),
+  );
+  for (const doc of docs) {
+    const parsed = Doc.safeParse(doc);
+    if (!parsed.success) continue; // not a compose shape docker would take either: it says why
+    for (const section of OBJECT_SECTIONS) {
+      for (const [key, entry] of Object.entries(parsed.data[section] ?? {})) {
+        found.get(section)!.set(key, entry ?? {});
+      }
+    }
+  }
+  return found;
+}
+
+/** The file a definition is named after, when autostack names it: `file:`, no `external`, no `name:`. */
+function contentFile(entry: Entry): string | undefined {
+  if (entry.external || entry.name !== undefined) return undefined;
+  // A `${VAR}` path is only known to docker at deploy time: Docker's own name then.
+  return typeof entry.file === "string" && !entry.file.includes("$") ? entry.file : undefined;
+}
+
+/** The `file:` paths (as written) of the configs and secrets autostack names after their content. */
+export function contentFiles(docs: readonly unknown[]): string[] {
+  const files = new Set<string>();
+  for (const entries of definitions(docs).values()) {
+    for (const entry of entries.values()) {
+      const file = contentFile(entry);
+      if (file !== undefined) files.add(file);
+    }
+  }
+  return [...files];
+}
+
+/** The first `length` hex digits of the SHA-256 of `data`. */
+export function sha256Hex(data: string | Uint8Array, length = 64): string {
+  return createHash("sha256").update(data).digest("hex").slice(0, length);
+}
+
+/**
+ * The Swarm name of `key` of `stack` whose content hashes to `hash`:
+ * `<stack>_<key>_<hash10>`. A name over {@link MAX_OBJECT_NAME} characters, or
+ * a key with characters Swarm refuses (replaced by `-`), keeps its start and
+ * gets 6 hex digits of `<stack>_<key>` so that two keys never share a name.
+ */
+export function objectName(stack: string, key: string, hash: string): string {
+  const content = hash.slice(0, HASH_LENGTH);
+  const safeKey = key.replace(/[^A-Za-z0-9_.-]/g, "-");
+  const full = `${stack}_${safeKey}_${content}`;
+  if (full.length <= MAX_OBJECT_NAME && safeKey === key) return full;
+  const id = sha256Hex(`${stack}_${key}`, 6);
+  const head = `${stack}_${safeKey}`.slice(0, MAX_OBJECT_NAME - HASH_LENGTH - id.length - 2);
+  return `${head}_${id}_${content}`;
+}
+
+/**
+ * Decides the name of every config and secret of `stack` from its compose
+ * documents (the stack's compose files as parsed YAML, in order) and the
+ * SHA-256 (hex) of each file {@link contentFiles} listed, keyed by the path
+ * as written. An entry whose file has no hash (it could not be read) keeps
+ * Docker's name, and `docker stack deploy` reports the file.
+ */
+export function planObjectNames(
+  stack: string,
+  docs: readonly unknown[],
+  hashes: ReadonlyMap<string, string>,
+): ObjectPlan {
+  const objects: StackObject[] = [];
+  const override: NonNullable<ObjectPlan["override"]> = { configs: {}, secrets: {} };
+  let pinned = false;
+  for (const [section, entries] of definitions(docs)) {
+    for (const [key, entry] of entries) {
+      if (entry.external) continue; // made outside the stack: its name is not ours to change
+      const file = contentFile(entry);
+      const hash = file === undefined ? undefined : hashes.get(file);
+      if (hash !== undefined) {
+        const name = objectName(stack, key, hash);
+        objects.push({ section, key, name, naming: "content" });
+        // The whole entry: a partial one would replace the user's (file, labels …).
+        override[section][key] = { ...entry, name };
+        pinned = true;
+      } else if (typeof entry.name === "string") {
+        objects.push({ section, key, name: entry.name, naming: "user" });
+      } else {
+        objects.push({ section, key, name: `${stack}_${key}`, naming: "default" });
+      }
+    }
+  }
+  return pinned ? { objects, override } : { objects };
+}
+
+/** What a deploy passes to `docker stack deploy`: the compose files and the object names in use. */
+export interface PinnedFiles {
+  /** The `-c` files in order: the stack's, then the override when one was written. */
+  files: string[];
+  /** The names of the stack's configs and secrets, for {@link removeUnusedObjects}'s `keep`. */
+  names: string[];
+}
+
+/**
+ * Where the override of the copy in `dir` goes: beside the folder, not in
+ * it, so that clearing the folder for the next version never meets it.
+ */
+export function objectsFileOf(dir: string): string {
+  return `${resolve(dir)}.swarm-objects.yaml`;
+}
+
+/**
+ * Reads the compose `files` of a copy (relative `file:` paths resolve against
+ * the first one's folder, as `docker stack deploy` resolves them), hashes the
+ * files its configs and secrets are made of, and writes the override naming
+ * them to `out` (see {@link objectsFileOf}); with nothing to name, removes a
+ * stale `out`. Files that are not YAML are left for docker to report.
+ */
+export async function pinObjectNames(
+  stack: string,
+  files: readonly string[],
+  out: string,
+): Promise<PinnedFiles> {
+  const docs: unknown[] = [];
+  for (const file of files) {
+    try {
+      docs.push(YAML.parse(await Deno.readTextFile(file), { merge: true, maxAliasCount: 1000 }));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof YAML.YAMLError) continue;
+      throw error;
+    }
+  }
+  const base = dirname(files[0] ?? out);
+  const hashes = new Map<string, string>();
+  for (const file of contentFiles(docs)) {
+    try {
+      hashes.set(file, sha256Hex(await Deno.readFile(resolve(base, file))));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  const plan = planObjectNames(stack, docs, hashes);
+  const names = plan.objects.map((o) => o.name);
+  if (plan.override === undefined) {
+    await removeIfExists(out);
+    return { files: [...files], names };
+  }
+  const header = "# Written by autostack for docker stack deploy: configs and secrets named " +
+    "after their content.\n";
+  await writeFileAtomic(out, header + YAML.stringify(plan.override));
+  return { files: [...files, out], names };
+}
+
+/** `docker config ls` / `docker secret ls` of the objects labelled as `stack`'s, one JSON per line. */
+export function objectListArgs(section: ObjectSection, stack: string): string[] {
+  const command = section === "configs" ? "config" : "secret";
+  return [
+    "docker",
+    command,
+    "ls",
+    "--filter",
+    `label=${STACK_LABEL}=${stack}`,
+    "--format",
+    "{{json .}}",
+  ];
+}
+
+/** `docker config rm NAME` / `docker secret rm NAME`. */
+export function objectRemoveArgs(section: ObjectSection, name: string): string[] {
+  return ["docker", section === "configs" ? "config" : "secret", "rm", name];
+}
+
+const Listed = z.object({ Name: z.string() });
+
+/** The names in `docker config ls` / `docker secret ls --format '{{json .}}'` output. */
+export function parseObjectList(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((line, i) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new ComposeError(`cannot read docker object list line ${i + 1}: ${line}`);
+    }
+    const parsed = Listed.safeParse(json);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker object list line ${i + 1}: ${line}`);
+    }
+    return parsed.data.Name;
+  });
+}
+
+/** What {@link removeUnusedObjects} did. */
+export interface ObjectCleanup {
+  /** Objects removed, as `configs/NAME` or `secrets/NAME`. */
+  removed: string[];
+  /** Objects not in `keep` that a service still uses (an old task still stopping): left for next time. */
+  inUse: string[];
+}
+
+/**
+ * Removes the configs and secrets labelled as `stack`'s whose names are not
+ * in `keep` (the names the running and the good version use). One a service
+ * still uses is refused by Docker and kept; one already gone is no error.
+ */
+export async function removeUnusedObjects(
+  runner: Runner,
+  stack: string,
+  keep: Iterable<string>,
+): Promise<ObjectCleanup> {
+  const kept = new Set(keep);
+  const done: ObjectCleanup = { removed: [], inUse: [] };
+  for (const section of OBJECT_SECTIONS) {
+    const listed = parseObjectList(await call(runner, objectListArgs(section, stack)));
+    for (const name of listed.filter((n) => !kept.has(n)).sort()) {
+      const r = await runner.run(objectRemoveArgs(section, name), { timeoutMs: ENGINE_TIMEOUT_MS });
+      if (r.code === 0) done.removed.push(`${section}/${name}`);
+      else if (/\bis in use\b/.test(r.stderr)) done.inUse.push(`${section}/${name}`);
+      else if (!/\bnot found\b/i.test(r.stderr)) failed(objectRemoveArgs(section, name), r);
+    }
+  }
+  return done;
+}
+
+async function call(runner: Runner, args: string[]): Promise<string> {
+  const r = await runner.run(args, { timeoutMs: ENGINE_TIMEOUT_MS });
+  if (r.code !== 0) failed(args, r);
+  return r.stdout;
+}
+
+function failed(args: readonly string[], r: { code: number; stderr: string }): never {
+  if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
+  const what = args.slice(0, 3).join(" ");
+  throw new ComposeError(`${what} failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
+}

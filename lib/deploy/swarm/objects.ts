@@ -34,8 +34,8 @@ export type ObjectSection = (typeof OBJECT_SECTIONS)[number];
 /** The longest name Swarm accepts for a config or secret (`[a-zA-Z0-9-_.]`, 64 at most). */
 export const MAX_OBJECT_NAME = 64;
 
-/** The label `docker stack deploy` puts on every object of a stack. */
-export const STACK_LABEL = "com.docker.stack.namespace";
+// The label `docker stack deploy` puts on every object of a stack (one home once lib/docker has it).
+const STACK_LABEL = "com.docker.stack.namespace";
 
 /** How many hex digits of the content's SHA-256 go into a name. */
 const HASH_LENGTH = 10;
@@ -110,6 +110,15 @@ export function contentFiles(docs: readonly unknown[]): string[] {
   return [...files];
 }
 
+/**
+ * The hash a name carries: the content's, mixed with the `template_driver`
+ * when one is set, since Swarm refuses a change of it under the same name too.
+ */
+function specHash(contentHash: string, entry: Entry): string {
+  const driver = entry.template_driver;
+  return typeof driver === "string" ? sha256Hex(`${contentHash}\0${driver}`) : contentHash;
+}
+
 /** The first `length` hex digits of the SHA-256 of `data`. */
 export function sha256Hex(data: string | Uint8Array, length = 64): string {
   return createHash("sha256").update(data).digest("hex").slice(0, length);
@@ -152,7 +161,7 @@ export function planObjectNames(
       const file = contentFile(entry);
       const hash = file === undefined ? undefined : hashes.get(file);
       if (hash !== undefined) {
-        const name = objectName(stack, key, hash);
+        const name = objectName(stack, key, specHash(hash, entry));
         objects.push({ section, key, name, naming: "content" });
         // The whole entry: a partial one would replace the user's (file, labels …).
         override[section][key] = { ...entry, name };

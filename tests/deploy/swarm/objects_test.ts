@@ -87,6 +87,21 @@ Deno.test("planObjectNames() names file configs after their content and writes w
   });
 });
 
+Deno.test("planObjectNames() gives a new name when only the template_driver changes", () => {
+  const hashes = new Map([["./app.conf", "aa".repeat(32)]]);
+  const plain = planObjectNames("web", [{ configs: { c: { file: "./app.conf" } } }], hashes);
+  const templated = planObjectNames("web", [{
+    configs: { c: { file: "./app.conf", template_driver: "golang" } },
+  }], hashes);
+  assert.equal(plain.objects[0]!.name, "web_c_aaaaaaaaaa");
+  assert.equal(templated.objects[0]!.name, `web_c_${sha256Hex(`${"aa".repeat(32)}\0golang`, 10)}`);
+  assert.deepEqual(templated.override?.configs.c, {
+    file: "./app.conf",
+    template_driver: "golang",
+    name: templated.objects[0]!.name,
+  });
+});
+
 Deno.test("planObjectNames() keeps a user's name:, skips externals and writes no override", () => {
   const docs = [{
     configs: {

@@ -128,6 +128,9 @@ Deno.test({
       docker(
         "stack",
         "deploy",
+        // As autostack deploys (lib/docker); --prune leaves configs and secrets alone.
+        "--prune",
+        "--with-registry-auth",
         "--resolve-image",
         "never",
         ...files.flatMap((f) => ["-c", f]),

@@ -5,25 +5,21 @@
  * allowed"). So each one a stack defines with `file:` is deployed as
  * `<stack>_<key>_<hash10>`: a changed file is a new object, the services move
  * to it, and the old one is removed once neither the running nor the good
- * version uses it. The names go into a generated override compose file passed
- * last; the user's files stay as they are.
+ * version uses it (`unused_objects.ts`). The names go into a generated
+ * override compose file passed last; the user's files stay as they are.
  *
  * Checked on Docker 26 with the docker 28 CLI: `docker stack deploy` merges a
  * top-level config or secret entry of a later `-c` file by replacing the
  * whole entry (an override with only `name:` loses the base's `file:`), so the
  * override repeats the entry; relative `file:` paths resolve against the
- * folder of the first `-c` file wherever the override lives; `docker config
- * rm` of an object a service still uses fails with "is in use by".
+ * folder of the first `-c` file wherever the override lives.
  * @module
  */
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { ComposeError, daemonDown, DockerDownError } from "../../errors.ts";
 import { removeIfExists, writeFileAtomic } from "../../fsutil.ts";
-import { type Runner, tail } from "../../process.ts";
-import { ENGINE_TIMEOUT_MS } from "../../docker/mod.ts";
 
 /** The top-level compose sections that hold Swarm objects. */
 export const OBJECT_SECTIONS = ["configs", "secrets"] as const;
@@ -33,9 +29,6 @@ export type ObjectSection = (typeof OBJECT_SECTIONS)[number];
 
 /** The longest name Swarm accepts for a config or secret (`[a-zA-Z0-9-_.]`, 64 at most). */
 export const MAX_OBJECT_NAME = 64;
-
-// The label `docker stack deploy` puts on every object of a stack (one home once lib/docker has it).
-const STACK_LABEL = "com.docker.stack.namespace";
 
 /** How many hex digits of the content's SHA-256 go into a name. */
 const HASH_LENGTH = 10;
@@ -180,7 +173,7 @@ export function planObjectNames(
 export interface PinnedFiles {
   /** The `-c` files in order: the stack's, then the override when one was written. */
   files: string[];
-  /** The names of the stack's configs and secrets, for {@link removeUnusedObjects}'s `keep`. */
+  /** The names of the stack's configs and secrets, for `removeUnusedObjects()`'s `keep`. */
   names: string[];
 }
 
@@ -232,86 +225,4 @@ export async function pinObjectNames(
     "after their content.\n";
   await writeFileAtomic(out, header + YAML.stringify(plan.override));
   return { files: [...files, out], names };
-}
-
-/** `docker config ls` / `docker secret ls` of the objects labelled as `stack`'s, one JSON per line. */
-export function objectListArgs(section: ObjectSection, stack: string): string[] {
-  const command = section === "configs" ? "config" : "secret";
-  return [
-    "docker",
-    command,
-    "ls",
-    "--filter",
-    `label=${STACK_LABEL}=${stack}`,
-    "--format",
-    "{{json .}}",
-  ];
-}
-
-/** `docker config rm NAME` / `docker secret rm NAME`. */
-export function objectRemoveArgs(section: ObjectSection, name: string): string[] {
-  return ["docker", section === "configs" ? "config" : "secret", "rm", name];
-}
-
-const Listed = z.object({ Name: z.string() });
-
-/** The names in `docker config ls` / `docker secret ls --format '{{json .}}'` output. */
-export function parseObjectList(stdout: string): string[] {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((line, i) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new ComposeError(`cannot read docker object list line ${i + 1}: ${line}`);
-    }
-    const parsed = Listed.safeParse(json);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker object list line ${i + 1}: ${line}`);
-    }
-    return parsed.data.Name;
-  });
-}
-
-/** What {@link removeUnusedObjects} did. */
-export interface ObjectCleanup {
-  /** Objects removed, as `configs/NAME` or `secrets/NAME`. */
-  removed: string[];
-  /** Objects not in `keep` that a service still uses (an old task still stopping): left for next time. */
-  inUse: string[];
-}
-
-/**
- * Removes the configs and secrets labelled as `stack`'s whose names are not
- * in `keep` (the names the running and the good version use). One a service
- * still uses is refused by Docker and kept; one already gone is no error.
- */
-export async function removeUnusedObjects(
-  runner: Runner,
-  stack: string,
-  keep: Iterable<string>,
-): Promise<ObjectCleanup> {
-  const kept = new Set(keep);
-  const done: ObjectCleanup = { removed: [], inUse: [] };
-  for (const section of OBJECT_SECTIONS) {
-    const listed = parseObjectList(await call(runner, objectListArgs(section, stack)));
-    for (const name of listed.filter((n) => !kept.has(n)).sort()) {
-      const r = await runner.run(objectRemoveArgs(section, name), { timeoutMs: ENGINE_TIMEOUT_MS });
-      if (r.code === 0) done.removed.push(`${section}/${name}`);
-      else if (/\bis in use\b/.test(r.stderr)) done.inUse.push(`${section}/${name}`);
-      else if (!/\bnot found\b/i.test(r.stderr)) failed(objectRemoveArgs(section, name), r);
-    }
-  }
-  return done;
-}
-
-async function call(runner: Runner, args: string[]): Promise<string> {
-  const r = await runner.run(args, { timeoutMs: ENGINE_TIMEOUT_MS });
-  if (r.code !== 0) failed(args, r);
-  return r.stdout;
-}
-
-function failed(args: readonly string[], r: { code: number; stderr: string }): never {
-  if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
-  const what = args.slice(0, 3).join(" ");
-  throw new ComposeError(`${what} failed (exit ${r.code}): ${tail(r.stderr, 3)}`);
 }

@@ -186,17 +186,13 @@ export function objectsFileOf(dir: string): string {
 }
 
 /**
- * Reads the compose `files` of a copy (relative `file:` paths resolve against
- * the first one's folder, as `docker stack deploy` resolves them), hashes the
- * files its configs and secrets are made of, and writes the override naming
- * them to `out` (see {@link objectsFileOf}); with nothing to name, removes a
- * stale `out`. Files that are not YAML are left for docker to report.
+ * The {@link ObjectPlan} of a copy's compose `files` (absolute, in order):
+ * reads them, and hashes the files its configs and secrets are made of
+ * (relative `file:` paths resolve against the first one's folder, as `docker
+ * stack deploy` resolves them). Files that are not YAML, or missing, are left
+ * for docker to report.
  */
-export async function pinObjectNames(
-  stack: string,
-  files: readonly string[],
-  out: string,
-): Promise<PinnedFiles> {
+export async function readObjectPlan(stack: string, files: readonly string[]): Promise<ObjectPlan> {
   const docs: unknown[] = [];
   for (const file of files) {
     try {
@@ -206,7 +202,7 @@ export async function pinObjectNames(
       throw error;
     }
   }
-  const base = dirname(files[0] ?? out);
+  const base = files[0] === undefined ? "." : dirname(files[0]);
   const hashes = new Map<string, string>();
   for (const file of contentFiles(docs)) {
     try {
@@ -215,7 +211,28 @@ export async function pinObjectNames(
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
-  const plan = planObjectNames(stack, docs, hashes);
+  return planObjectNames(stack, docs, hashes);
+}
+
+/**
+ * The names of the configs and secrets the copy with compose `files` deploys,
+ * without writing anything: the good copy's, for `removeUnusedObjects()`'s `keep`.
+ */
+export async function objectNamesOf(stack: string, files: readonly string[]): Promise<string[]> {
+  return (await readObjectPlan(stack, files)).objects.map((o) => o.name);
+}
+
+/**
+ * Writes the override naming a copy's configs and secrets after their content
+ * ({@link readObjectPlan}) to `out` (see {@link objectsFileOf}), and gives the
+ * files to deploy; with nothing to name, removes a stale `out`.
+ */
+export async function pinObjectNames(
+  stack: string,
+  files: readonly string[],
+  out: string,
+): Promise<PinnedFiles> {
+  const plan = await readObjectPlan(stack, files);
   const names = plan.objects.map((o) => o.name);
   if (plan.override === undefined) {
     await removeIfExists(out);

@@ -12,6 +12,7 @@ import {
   contentFiles,
   MAX_OBJECT_NAME,
   objectName,
+  objectNamesOf,
   objectsFileOf,
   pinObjectNames,
   planObjectNames,
@@ -162,6 +163,10 @@ Deno.test("pinObjectNames() writes the override beside the copy and appends it l
     await Deno.writeTextFile(join(dir, "conf/app.conf"), "v2\n");
     const again = await pinObjectNames("web", files, out);
     assert.deepEqual(again.names, [`web_conf_${sha256Hex("v2\n", 10)}`, token]);
+    // The names alone (the good copy's, for keep) come without a write.
+    await Deno.remove(out);
+    assert.deepEqual(await objectNamesOf("web", files), again.names);
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
   });
 });
 

@@ -27,7 +27,10 @@ export type Rule =
   | "anonymous-volume"
   | "data-in-stack"
   | "no-healthcheck"
-  | "canary-cannot-run-twice";
+  | "canary-cannot-run-twice"
+  | "swarm-refused"
+  | "swarm-ignored"
+  | "compose-ignores-deploy";
 
 /** One thing `autostack validate` found. */
 export interface Finding {

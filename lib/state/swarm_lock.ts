@@ -57,6 +57,11 @@ export interface SwarmLockOptions {
   logger: Logger;
   /** The config's name; default {@link SWARM_LOCK_NAME} (tests use their own). */
   name?: string;
+  /**
+   * Whether the run that wrote a live lease is known to be gone (a run of this
+   * host killed with -9): its lease is then taken over as an expired one is.
+   */
+  holderGone?: (lease: SwarmLease) => boolean;
 }
 
 /** A swarm lock this run holds. */
@@ -158,7 +163,8 @@ export async function acquireSwarmLock(opts: SwarmLockOptions): Promise<SwarmLoc
           `docker config rm ${name} if no autostack run uses it`,
       );
     }
-    if (!leaseExpired(found.lease, opts.now())) {
+    const expired = leaseExpired(found.lease, opts.now());
+    if (!expired && !opts.holderGone?.(found.lease)) {
       const { host, pid, expires } = found.lease;
       throw new LockedError(
         `another autostack run holds the swarm lock: host ${host}, pid ${pid}, until ${expires}`,
@@ -166,7 +172,7 @@ export async function acquireSwarmLock(opts: SwarmLockOptions): Promise<SwarmLoc
     }
     opts.logger.warn(
       `taking over the swarm lock of host ${found.lease.host}, pid ${found.lease.pid}: ` +
-        `its lease ran out at ${found.lease.expires}`,
+        (expired ? `its lease ran out at ${found.lease.expires}` : "that run is gone"),
     );
     const removed = await run(opts.runner, lockRemoveArgs(found.id));
     if (removed.code !== 0 && !/not found/i.test(removed.stderr)) {

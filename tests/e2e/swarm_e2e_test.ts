@@ -148,3 +148,55 @@ async function updateOrder(stack: string): Promise<string> {
   }).output();
   return new TextDecoder().decode(r.stdout).trim();
 }
+
+Deno.test("a changed config file rolls out under a new name, and the old config is removed", async () => {
+  await withSwarmStack(async (scene, name) => {
+    const compose = `services:
+  web:
+    image: autostack-test/busybox:latest
+    init: true
+    command: ["sh", "-c", "mkdir -p /w && cp /conf /w/v && exec httpd -f -p 8080 -h /w"]
+    configs:
+      - source: page
+        target: /conf
+    healthcheck:
+      test: ["CMD", "sh", "-c", "timeout 2 wget -qO- http://127.0.0.1:8080/v"]
+      interval: 1s
+      start_period: 1s
+    deploy:
+      replicas: 1
+      update_config: { parallelism: 0, monitor: 1s }
+configs:
+  page:
+    file: ./page.txt
+`;
+    await scene.commit({ ...swarmStack(name, compose), [`${name}/page.txt`]: "one\n" });
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
+    assert.deepEqual(await servedBy(name), ["one"]);
+    const before = await configsOf(name);
+    assert.equal(before.length, 1);
+
+    await scene.commit({ [`${name}/page.txt`]: "two\n" });
+    const changed = await scene.run();
+    assert.equal(resultOf(changed, name)?.result, "deployed", changed.stdout + changed.stderr);
+    assert.deepEqual(await servedBy(name), ["two"]);
+    const after = await configsOf(name);
+    assert.equal(after.length, 1, `old config removed: ${after}`);
+    assert.notEqual(after[0], before[0]);
+  });
+});
+
+async function configsOf(stack: string): Promise<string[]> {
+  const r = await new Deno.Command("docker", {
+    args: [
+      "config",
+      "ls",
+      "--filter",
+      `label=com.docker.stack.namespace=${stack}`,
+      "--format",
+      "{{.Name}}",
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "");
+}

@@ -130,6 +130,21 @@ Deno.test("an expired lease is taken over with a warning, and its holder cannot 
   assert.ok(swarm.runner.calls.some((c) => c.cmd.join(" ") === lockRemoveArgs("id1").join(" ")));
 });
 
+Deno.test("a live lease whose holder is known to be gone (killed on this host) is taken over", async () => {
+  const swarm = fakeSwarm();
+  await acquireSwarmLock(options(swarm.runner, { hostname: "m1", pid: 7 }));
+  const opts = options(swarm.runner, { pid: 8, holderGone: (lease) => lease.pid === 7 });
+  const lock = await acquireSwarmLock(opts);
+  assert.equal(lock.lease.pid, 8);
+  assert.deepEqual(opts.logger.lines.map((l) => l.replace(/^.*?(taking)/, "$1")), [
+    "taking over the swarm lock of host m1, pid 7: that run is gone",
+  ]);
+  await assert.rejects(
+    () => acquireSwarmLock(options(swarm.runner, { pid: 9, holderGone: () => false })),
+    LockedError,
+  );
+});
+
 Deno.test("two runs that find the same expired lease: the second one meets the first one's lock", async () => {
   const swarm = fakeSwarm();
   await acquireSwarmLock(options(swarm.runner, { hostname: "dead" }));

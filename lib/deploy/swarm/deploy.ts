@@ -20,7 +20,7 @@ import { changeBad, markVersionBad } from "../marks.ts";
 import type { DeployItem } from "../plan.ts";
 import { labelTarget } from "../targets.ts";
 import { deployAndWait, lookAt } from "./gate.ts";
-import { restoreSwarmGood, swarmFiles } from "./restore.ts";
+import { restoreSwarmGood, swarmFiles, tidyObjects } from "./restore.ts";
 
 /** The one line a swarm stack fails with on an engine that cannot deploy stacks. */
 export const NEEDS_MANAGER =
@@ -79,6 +79,7 @@ async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome
   if (!gate.ok) return await onUnhealthy(ctx, item, gate);
   await writeVersion(running, { ...version, pending: false });
   if (how === "simple") await saveGood(paths, name, ctx.config.keep_releases);
+  await tidyObjects(ctx, name, what.names);
   const lifted = item.bad !== undefined &&
     await changeBad(ctx, () => clearBad(paths.bad, name));
   const message = (how === "blind" ? "deployed to the swarm (blind: no health check)" : "healthy") +

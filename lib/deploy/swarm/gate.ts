@@ -21,6 +21,8 @@ export interface SwarmDeploy {
   files: string[];
   /** Variables for the compose files' interpolation (the stack's `.env`). */
   env: Record<string, string>;
+  /** The configs' and secrets' names it uses (named after their content). */
+  names: string[];
 }
 
 /**

@@ -10,3 +10,4 @@ export * from "./restore.ts";
 export * from "./remove.ts";
 export * from "./objects.ts";
 export * from "./unused_objects.ts";
+export * from "./lock.ts";

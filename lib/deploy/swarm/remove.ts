@@ -7,6 +7,7 @@
 import { STACK_LABEL } from "../../docker/mod.ts";
 import { ENGINE_TIMEOUT_MS } from "../../docker/mod.ts";
 import type { DeployContext } from "../context.ts";
+import { objectsFileOf } from "./objects.ts";
 
 /** How long a removed stack's containers may take to go. */
 const GONE_TIMEOUT_MS = 120_000;
@@ -19,6 +20,8 @@ export async function removeSwarmStack(ctx: DeployContext, name: string): Promis
   if (await ctx.swarm.role() !== "manager") return false;
   if ((await ctx.swarm.services(name)).length === 0) return false;
   await ctx.swarm.remove(name);
+  // `stack rm` removes the stack's configs and secrets; their override goes with them.
+  await Deno.remove(objectsFileOf(ctx.paths.running(name))).catch(() => {});
   const start = ctx.deps.now().getTime();
   while (ctx.deps.now().getTime() - start < GONE_TIMEOUT_MS) {
     const r = await ctx.deps.runner.run(

@@ -10,11 +10,10 @@
 import { z } from "zod";
 import { ComposeError, daemonDown, DockerDownError } from "../../errors.ts";
 import { type Runner, tail } from "../../process.ts";
-import { ENGINE_TIMEOUT_MS } from "../../docker/mod.ts";
+import { ENGINE_TIMEOUT_MS, STACK_LABEL } from "../../docker/mod.ts";
 import { OBJECT_SECTIONS, type ObjectSection } from "./objects.ts";
 
 // The label `docker stack deploy` puts on every object of a stack (one home once lib/docker has it).
-const STACK_LABEL = "com.docker.stack.namespace";
 
 /** `docker config ls` / `docker secret ls` of the objects labelled as `stack`'s, one JSON per line. */
 export function objectListArgs(section: ObjectSection, stack: string): string[] {

@@ -99,29 +99,49 @@ export function desiredOf(mode: string, replicas: string): number | undefined {
 }
 
 const ServiceInspect = z.object({
-  Spec: z.object({ Name: z.string() }),
+  Spec: z.object({
+    Name: z.string(),
+    Mode: z.object({
+      Replicated: z.object({ Replicas: z.number().optional() }).optional(),
+      Global: z.object({}).optional(),
+      ReplicatedJob: z.object({}).optional(),
+      GlobalJob: z.object({}).optional(),
+    }),
+  }),
   UpdateStatus: z.object({ State: z.string().optional(), Message: z.string().optional() })
     .nullish(),
 });
 
-/** Parses `docker service inspect` into each service's update state and message, by name. */
-export function parseUpdateStatus(stdout: string): Map<string, { state: string; message: string }> {
-  const out = new Map<string, { state: string; message: string }>();
-  if (stdout.trim() === "") return out;
+/**
+ * Parses `docker service inspect` into services. A replicated service's
+ * desired count is its spec's; a global one's depends on the nodes, which
+ * only `service ls` counts: `undefined` here.
+ */
+export function parseServiceInspect(stdout: string): SwarmService[] {
+  if (stdout.trim() === "") return [];
   const values = parseJson(stdout, "docker service inspect");
   if (!Array.isArray(values)) throw new ComposeError("expected a JSON array from docker");
-  values.forEach((value, i) => {
+  return values.map((value, i) => {
     const parsed = ServiceInspect.safeParse(value);
     if (!parsed.success) {
       throw new ComposeError(`cannot read docker service inspect, entry ${i + 1}`);
     }
-    const status = parsed.data.UpdateStatus;
-    out.set(parsed.data.Spec.Name, {
-      state: status?.State ?? "",
-      message: status?.Message ?? "",
-    });
+    const { Spec, UpdateStatus } = parsed.data;
+    const mode = Spec.Mode.Replicated
+      ? "replicated"
+      : Spec.Mode.Global
+      ? "global"
+      : Spec.Mode.ReplicatedJob
+      ? "replicated-job"
+      : "global-job";
+    return {
+      name: Spec.Name,
+      mode,
+      desired: mode === "replicated" ? Spec.Mode.Replicated?.Replicas ?? 1 : undefined,
+      updateState: UpdateStatus?.State ?? "",
+      updateMessage: UpdateStatus?.Message ?? "",
+    };
   });
-  return out;
 }
 
 const TaskLine = z.object({
@@ -226,17 +246,21 @@ export class Swarm {
       ),
     );
     if (listed.length === 0) return [];
-    const names = listed.map((s) => s.Name);
-    const updates = parseUpdateStatus(
+    const global = new Map(listed.map((s) => [s.Name, desiredOf(s.Mode, s.Replicas)]));
+    return (await this.inspect(listed.map((s) => s.Name))).map((s) =>
+      s.mode === "global" ? { ...s, desired: global.get(s.name) } : s
+    );
+  }
+
+  /**
+   * Services known by name, in one `service inspect` (a global service's
+   * desired count needs {@link services}).
+   */
+  async inspect(names: readonly string[]): Promise<SwarmService[]> {
+    if (names.length === 0) return [];
+    return parseServiceInspect(
       await this.#call(["docker", "service", "inspect", ...names], "service inspect"),
     );
-    return listed.map((s) => ({
-      name: s.Name,
-      mode: s.Mode,
-      desired: desiredOf(s.Mode, s.Replicas),
-      updateState: updates.get(s.Name)?.state ?? "",
-      updateMessage: updates.get(s.Name)?.message ?? "",
-    }));
   }
 
   /**

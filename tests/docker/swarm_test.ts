@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   desiredOf,
+  parseServiceInspect,
   parseServiceList,
   parseStackList,
   parseSwarmRole,
   parseTaskList,
-  parseUpdateStatus,
   stackDeployArgs,
   Swarm,
 } from "../../lib/docker/mod.ts";
@@ -41,18 +41,37 @@ Deno.test("desiredOf() reads the desired count of replicated and global services
   assert.equal(desiredOf("replicated-job", "0/1 (1/1 completed)"), undefined);
 });
 
-Deno.test("parseServiceList() and parseUpdateStatus() read docker's JSON, a missing UpdateStatus as none", () => {
+Deno.test("parseServiceList() and parseServiceInspect() read docker's JSON, a missing UpdateStatus as none", () => {
   const list = parseServiceList(
     '{"ID":"x","Mode":"replicated","Name":"s_web","Replicas":"2/2"}\n' +
       '{"ID":"y","Mode":"global","Name":"s_agent","Replicas":"1/1"}\n',
   );
   assert.deepEqual(list.map((s) => s.Name), ["s_web", "s_agent"]);
-  const updates = parseUpdateStatus(JSON.stringify([
-    { Spec: { Name: "s_web" }, UpdateStatus: { State: "paused", Message: "update paused" } },
-    { Spec: { Name: "s_agent" } },
+  const services = parseServiceInspect(JSON.stringify([
+    {
+      Spec: { Name: "s_web", Mode: { Replicated: { Replicas: 2 } } },
+      UpdateStatus: { State: "paused", Message: "update paused" },
+    },
+    { Spec: { Name: "s_agent", Mode: { Global: {} } } },
+    { Spec: { Name: "s_once", Mode: { ReplicatedJob: {} } } },
   ]));
-  assert.deepEqual(updates.get("s_web"), { state: "paused", message: "update paused" });
-  assert.deepEqual(updates.get("s_agent"), { state: "", message: "" });
+  assert.deepEqual(services, [
+    {
+      name: "s_web",
+      mode: "replicated",
+      desired: 2,
+      updateState: "paused",
+      updateMessage: "update paused",
+    },
+    { name: "s_agent", mode: "global", desired: undefined, updateState: "", updateMessage: "" },
+    {
+      name: "s_once",
+      mode: "replicated-job",
+      desired: undefined,
+      updateState: "",
+      updateMessage: "",
+    },
+  ]);
 });
 
 Deno.test("parseTaskList() maps tasks to the longest service name, lower-cases states and unquotes errors", () => {

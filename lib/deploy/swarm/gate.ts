@@ -6,14 +6,19 @@
  * covers a Swarm `rollback_completed`.
  * @module
  */
-import { describeFaults, evaluateSwarm, type Verdict } from "../../docker/mod.ts";
+import {
+  describeFaults,
+  evaluateSwarm,
+  type SwarmService,
+  type Verdict,
+} from "../../docker/mod.ts";
 import { errorMessage, HostError } from "../../errors.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
 import type { Gate } from "../gate.ts";
 import { healthProgress } from "../progress.ts";
 
-/** Time between two looks at a converging stack (each look is three quick engine calls). */
-const LOOK_INTERVAL_MS = 500;
+/** Time between two looks at a converging stack (each look is two or three quick engine calls). */
+const LOOK_INTERVAL_MS = 250;
 
 /** What one swarm deploy sends. */
 export interface SwarmDeploy {
@@ -65,8 +70,13 @@ export async function waitConverged(
   const start = ctx.deps.now().getTime();
   const progress = healthProgress(ctx.deps.isTerminal, name, timeoutMs);
   try {
+    let known: SwarmService[] | undefined;
     for (let look = 0;; look++) {
-      const verdict = await lookAt(ctx, name);
+      const { verdict, services } = await lookAt(ctx, name, known);
+      // The first look found the services; later ones ask only for those (no global ones).
+      if (verdict.status !== "healthy" && services.every((s) => s.mode !== "global")) {
+        known = services;
+      }
       const elapsed = ctx.deps.now().getTime() - start;
       if (look === 0) checkpoint(ctx, name, "waiting_health");
       progress.tick(verdict, elapsed);
@@ -79,9 +89,18 @@ export async function waitConverged(
   }
 }
 
-/** One look: the stack's services, then the current tasks of those services. */
-export async function lookAt(ctx: DeployContext, name: string): Promise<Verdict> {
-  const services = await ctx.swarm.services(name);
+/**
+ * One look: the stack's services (by name when `known` from an earlier look,
+ * which spares the `service ls`), then the current tasks of those services.
+ */
+export async function lookAt(
+  ctx: DeployContext,
+  name: string,
+  known?: readonly SwarmService[],
+): Promise<{ verdict: Verdict; services: SwarmService[] }> {
+  const services = known && known.length > 0
+    ? await ctx.swarm.inspect(known.map((s) => s.name))
+    : await ctx.swarm.services(name);
   const tasks = await ctx.swarm.currentTasks(services.map((s) => s.name));
-  return evaluateSwarm(name, services, tasks);
+  return { verdict: evaluateSwarm(name, services, tasks), services };
 }

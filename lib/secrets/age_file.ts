@@ -53,6 +53,7 @@ export async function decryptAge(bytes: Uint8Array, keys: readonly string[]): Pr
   if (!binary.ok) return { ok: false, fault: "file", why: binary.why };
   const decrypter = new Decrypter();
   try {
+    // A key that does not parse is refused here, before any file is read.
     for (const key of keys) decrypter.addIdentity(key);
   } catch {
     return { ok: false, fault: "key", why: "the age key holds an identity age cannot read" };
@@ -63,10 +64,6 @@ export async function decryptAge(bytes: Uint8Array, keys: readonly string[]): Pr
     const message = error instanceof Error ? error.message : "";
     if (/no identity matched/.test(message)) {
       return { ok: false, fault: "key", why: "no age identity here can decrypt it" };
-    }
-    // A key that does not parse shows up here, on first use.
-    if (/invalid|bech32|checksum/i.test(message) && !/HMAC|STREAM|chunk/i.test(message)) {
-      return { ok: false, fault: "key", why: "the age key holds an identity age cannot read" };
     }
     return { ok: false, fault: "file", why: "does not decrypt (damaged or changed)" };
   }

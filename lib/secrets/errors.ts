@@ -19,11 +19,17 @@ export class SecretError extends AutostackError {
   readonly file: string;
   /** Whose fault it is. */
   readonly fault: SecretFault;
+  /** Why, without the file. */
+  readonly reason: string;
+  /** The 1-based line, when there is one. */
+  readonly line?: number;
 
   /** Creates the error; the message reads `FILE[:LINE]: reason`. */
   constructor(fault: SecretFault, file: string, reason: string, line?: number) {
     super(`${file}${line === undefined ? "" : `:${line}`}: ${reason}`);
     this.file = file;
     this.fault = fault;
+    this.reason = reason;
+    if (line !== undefined) this.line = line;
   }
 }

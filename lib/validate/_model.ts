@@ -27,7 +27,9 @@ export type Rule =
   | "anonymous-volume"
   | "data-in-stack"
   | "no-healthcheck"
-  | "canary-cannot-run-twice";
+  | "canary-cannot-run-twice"
+  | "invalid-secret"
+  | "encrypted-file";
 
 /** One thing `autostack validate` found. */
 export interface Finding {

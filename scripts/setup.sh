@@ -3,8 +3,9 @@
 # the Docker 26 engine and Compose v2 from Debian trixie (through a separate
 # apt source list, so the host's own sources stay bookworm), busybox-static,
 # age (the secrets tests make age files with it), a running dockerd, and the
-# local busybox test image (no registry is reachable from our hosts). An engine that does not come from Debian's
-# docker.io (docker-ce, a static install) is never replaced: it is used as is.
+# local busybox test image (no registry is reachable from our hosts). An
+# engine that does not come from Debian's docker.io (docker-ce, a static
+# install) is never replaced: it is used as is.
 set -euo pipefail
 
 IMAGE="${AUTOSTACK_TEST_IMAGE:-autostack-test/busybox:latest}"

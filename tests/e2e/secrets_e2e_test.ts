@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
 import { containersOf, outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
+import { CANARY, withCanaryScene } from "./_canary.ts";
 
 const ignore = SKIP_DOCKER;
 const testdata = fileURLToPath(new URL("../secrets/testdata/", import.meta.url));
@@ -91,9 +92,14 @@ async function makeKeys(): Promise<Keys> {
 }
 
 /** The stack's files: compose, deploy.yaml, the SOPS file and `token.txt.age`. */
-async function secretStack(name: string, keys: Keys, sops = SOPS_YAML) {
+async function secretStack(
+  name: string,
+  keys: Keys,
+  sops = SOPS_YAML,
+  settings: Record<string, unknown> = {},
+) {
   return {
-    ...stackFiles(name, secretCompose()),
+    ...stackFiles(name, secretCompose(), settings),
     [`${name}/secret.enc.yaml`]: sops,
     [`${name}/token.txt.age`]: await sh(["age", "-a", "-r", keys.recipient], `${AGE_PLAIN}\n`),
   };
@@ -272,6 +278,42 @@ Deno.test({
         assert.equal(back.code, 1);
         assert.deepEqual(outcomeLines(back).map((l) => l.result), ["rolled_back"]);
         assert.equal((await containersOf(name))[0]?.health, "healthy");
+      })
+    ),
+});
+
+Deno.test({
+  name:
+    "a canary update of a stack with secrets runs its copy and then the running copy with the plaintext",
+  ignore,
+  fn: () =>
+    withKeys((keys) =>
+      withCanaryScene(async (s, _net, names) => {
+        const name = s.name();
+        names.push(name);
+        const env = { SOPS_AGE_KEY_FILE: keys.right };
+        await s.commit(await secretStack(name, keys, SOPS_YAML, CANARY));
+        assert.equal((await s.run([], env)).code, 0);
+        // Encrypted again: a new version, deployed beside the old copy.
+        await s.commit(await secretStack(name, keys, SOPS_YAML, CANARY));
+        const r = await s.run([], env);
+        assert.equal(r.code, 0, r.stderr);
+        const [line] = outcomeLines(r);
+        assert.equal(line?.result, "deployed");
+        assert.match(line?.message ?? "", /live as .*-canary/);
+        noPlaintextIn(r.stdout + r.stderr, "the output");
+
+        const running = join(s.ws.base, "running_stacks", name);
+        const slots = join(s.ws.base, "canary_stacks", name);
+        for (const copy of [running, join(slots, `${name}-canary`)]) {
+          assert.equal(await mode(copy), 0o700, copy);
+          assert.equal(await mode(join(copy, "token.txt")), 0o600, copy);
+          await assert.rejects(Deno.stat(join(copy, "token.txt.age")), Deno.errors.NotFound);
+        }
+        const good = join(s.ws.base, "good_stacks", name);
+        const releases = join(s.ws.base, "good_stacks", ".releases");
+        assert.deepEqual(await filesWithPlaintext(s.ws.base, [running, good, releases, slots]), []);
+        assert.equal((await containersOf(`${name}-canary`))[0]?.health, "healthy");
       })
     ),
 });

@@ -39,7 +39,8 @@ export function readYamlTree(text: string, file: string, json: boolean): ReadTre
   const doc = docs[0]!;
   const error = doc.errors[0];
   if (error !== undefined) {
-    throw new SecretError("file", file, "invalid YAML", lines.linePos(error.pos[0]).line);
+    const what = json ? "invalid JSON" : "invalid YAML";
+    throw new SecretError("file", file, what, lines.linePos(error.pos[0]).line);
   }
   const root = doc.contents;
   if (!isMap(root) || !isSopsDocument(doc)) {

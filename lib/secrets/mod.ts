@@ -8,3 +8,4 @@ export * from "./keys.ts";
 export * from "./age_file.ts";
 export * from "./sops_file.ts";
 export * from "./stack_files.ts";
+export * from "./plain_files.ts";

@@ -1,11 +1,11 @@
 /**
- * The secrets of one stack (docs/secrets.md): find its encrypted files,
- * decrypt them into memory before anything of the running version is
- * touched, and write the plaintext into a copy of the stack (`0600` files,
- * `0700` folders). SOPS files keep their name; `NAME.age` becomes `NAME`.
+ * The secrets of one stack (docs/secrets.md): find its encrypted files and
+ * decrypt them into memory, before anything of the running version is
+ * touched. SOPS files keep their name; `NAME.age` becomes `NAME`.
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import type { PlainFile } from "./plain_files.ts";
 import { decryptAge } from "./age_file.ts";
 import { SecretError } from "./errors.ts";
 import type { Identities } from "./keys.ts";
@@ -17,16 +17,6 @@ export interface StackFile {
   from: string;
   /** Relative to the copy. */
   to: string;
-}
-
-/** One decrypted file, ready to be written into a copy. */
-export interface PlainFile {
-  /** The encrypted file in the copy (relative), replaced by {@link to}. */
-  encrypted: string;
-  /** Where the plaintext goes in the copy (relative). */
-  to: string;
-  /** The plaintext. */
-  data: Uint8Array;
 }
 
 /** The suffix of an age-encrypted file. */
@@ -81,27 +71,6 @@ export async function decryptStackFiles(
     out.push({ encrypted: file.to, to: file.to, data: new TextEncoder().encode(plain) });
   }
   return out;
-}
-
-/**
- * Writes the plaintext into the copy `root` (which holds the encrypted files):
- * each file `0600`, the copy and each folder holding one `0700`. An age file's
- * encrypted form is removed from the copy.
- */
-export async function writePlainFiles(root: string, files: readonly PlainFile[]): Promise<void> {
-  if (files.length === 0) return;
-  await Deno.chmod(root, 0o700);
-  for (const file of files) {
-    const target = join(root, file.to);
-    // Through a fresh file: one that existed may be a link, or readable by others.
-    await Deno.remove(join(root, file.encrypted)).catch(() => {});
-    await Deno.remove(target).catch(() => {});
-    await Deno.writeFile(target, file.data, { mode: 0o600, createNew: true });
-    await Deno.chmod(target, 0o600);
-    for (let folder = dirname(target); folder.length > root.length; folder = dirname(folder)) {
-      await Deno.chmod(folder, 0o700);
-    }
-  }
 }
 
 /** The text of a file, or `undefined` when it is not UTF-8 (not a SOPS file then). */

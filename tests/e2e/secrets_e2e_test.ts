@@ -29,6 +29,12 @@ function hide(text: string): string {
 
 /** A stack whose health needs both files decrypted in its folder. */
 function secretCompose(): string {
+  const probe = [
+    `grep -q '${hide(`secret: ${SOPS_PLAIN}`)}' /run/s/secret.yaml`,
+    `grep -q '${hide(AGE_PLAIN)}' /run/s/token.txt`,
+    // $$: the container's variable, from the decrypted env_file, not compose's.
+    `echo $$APP_TOKEN | grep -q '${hide(AGE_PLAIN)}'`,
+  ].join(" && ");
   return `services:
   app:
     image: ${TEST_IMAGE}
@@ -38,10 +44,9 @@ function secretCompose(): string {
     volumes:
       - ./secret.enc.yaml:/run/s/secret.yaml:ro
       - ./token.txt:/run/s/token.txt:ro
+    env_file: app.env
     healthcheck:
-      test: ["CMD", "sh", "-c", "grep -q '${
-    hide(`secret: ${SOPS_PLAIN}`)
-  }' /run/s/secret.yaml && grep -q '${hide(AGE_PLAIN)}' /run/s/token.txt"]
+      test: ["CMD", "sh", "-c", "${probe}"]
       interval: 1s
       timeout: 2s
       retries: 1
@@ -102,6 +107,11 @@ async function secretStack(
     ...stackFiles(name, secretCompose(), settings),
     [`${name}/secret.enc.yaml`]: sops,
     [`${name}/token.txt.age`]: await sh(["age", "-a", "-r", keys.recipient], `${AGE_PLAIN}\n`),
+    // compose reads it as the service's env_file.
+    [`${name}/app.env.age`]: await sh(
+      ["age", "-a", "-r", keys.recipient],
+      `APP_TOKEN=${AGE_PLAIN}\n`,
+    ),
   };
 }
 
@@ -164,6 +174,10 @@ Deno.test({
       withScene({ age_key_file: keys.right }, async (s: Scene) => {
         const name = s.name();
         await s.commit(await secretStack(name, keys));
+        // compose checks the env_file that exists only as app.env.age: with the plaintext.
+        const dry = await s.run(["--dry-run"]);
+        assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+        noPlaintextIn(dry.stdout + dry.stderr, "the dry run");
         const r = await s.run();
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(outcomeLines(r).map((l) => [l.stack, l.result]), [[name, "deployed"]]);
@@ -175,6 +189,7 @@ Deno.test({
           assert.equal(await mode(copy), 0o700, copy);
           assert.equal(await mode(join(copy, "secret.enc.yaml")), 0o600);
           assert.equal(await mode(join(copy, "token.txt")), 0o600);
+          assert.equal(await mode(join(copy, "app.env")), 0o600);
           assert.match(await Deno.readTextFile(join(copy, "token.txt")), new RegExp(AGE_PLAIN));
           await assert.rejects(Deno.stat(join(copy, "token.txt.age")), Deno.errors.NotFound);
         }
@@ -204,6 +219,12 @@ Deno.test({
         const before = await live(name);
 
         await s.commit(await secretStack(name, keys));
+        const dry = await s.run(["--dry-run"], { SOPS_AGE_KEY_FILE: keys.wrong });
+        assert.match(
+          dry.stdout,
+          new RegExp(`${name}\\s+refused\\s+.*cannot decrypt app\\.env\\.age: no age identity`),
+        );
+        noPlaintextIn(dry.stdout + dry.stderr, "the dry run");
         const wrong = await s.run([], { SOPS_AGE_KEY_FILE: keys.wrong });
         assert.equal(wrong.code, 1);
         assert.equal(wrong.stdout, "");
@@ -212,7 +233,7 @@ Deno.test({
         assert.equal(line?.result, "failed");
         assert.match(
           line?.message ?? "",
-          /secret\.enc\.yaml: no age identity here can decrypt it; tried again next run/,
+          /app\.env\.age: no age identity here can decrypt it; tried again next run/,
         );
         noPlaintextIn(wrong.stdout + wrong.stderr, "the output");
         assert.deepEqual(await live(name), before, "the running container was not touched");
@@ -223,7 +244,7 @@ Deno.test({
         assert.deepEqual([missing.code, missing.stdout, missing.stderr], [1, "", ""]);
         assert.match(
           (await s.history()).at(-1)?.message ?? "",
-          /^cannot decrypt secret\.enc\.yaml: no age key: SOPS_AGE_KEY_FILE .*none\.txt does not exist/,
+          /^cannot decrypt app\.env\.age: no age key: SOPS_AGE_KEY_FILE .*none\.txt does not exist/,
         );
 
         const right = await s.run([], { SOPS_AGE_KEY: await Deno.readTextFile(keys.right) });
@@ -273,6 +294,7 @@ Deno.test({
           ...stackFiles(name, plainCompose("exit 1")),
           [`${name}/secret.enc.yaml`]: null,
           [`${name}/token.txt.age`]: null,
+          [`${name}/app.env.age`]: null,
         });
         const back = await s.run();
         assert.equal(back.code, 1);

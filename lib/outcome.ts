@@ -90,6 +90,8 @@ export interface HistoryEntry {
   services: ServiceFault[];
   /** The live compose project name, when it is not the stack name (canary). */
   project?: string;
+  /** `swarm` for a `mode: swarm` stack (absent: Compose). */
+  mode?: "swarm";
   /** The tail of a script's output. */
   output?: string;
 }
@@ -107,6 +109,7 @@ const HistoryEntrySchema: z.ZodType<HistoryEntry> = z.object({
   message: z.string(),
   services: z.array(z.object({ service: z.string(), state: z.string(), detail: z.string() })),
   project: z.string().optional(),
+  mode: z.literal("swarm").optional(),
   output: z.string().optional(),
 });
 
@@ -130,6 +133,8 @@ export interface Outcome {
   output?: string;
   /** The compose project live afterwards, when it may not be the stack name (canary). */
   project?: string;
+  /** `swarm` for a `mode: swarm` stack. */
+  mode?: "swarm";
 }
 
 /** Where and when an outcome happened: what a history entry adds to it. */
@@ -161,6 +166,7 @@ export function historyEntry(at: EntryContext, outcome: Outcome): HistoryEntry {
     message: outcome.message,
     services: outcome.services,
     project: outcome.project ?? at.project,
+    ...(outcome.mode ? { mode: outcome.mode } : {}),
     ...(outcome.output ? { output: outcome.output } : {}),
   };
 }

@@ -163,16 +163,6 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return { ...base, status: "error", action: "refuse", why: "invalid deploy settings", problems };
   }
   const settings = result.settings;
-  if (settings.mode === "swarm") {
-    const problem = `${stack.path}: mode: "swarm" is not supported yet (planned); use "compose"`;
-    return {
-      ...base,
-      status: "error",
-      action: "refuse",
-      why: "unsupported mode",
-      problems: [problem],
-    };
-  }
   const item = { ...base, settings, ...canaryBlock(input, stack.name, settings) };
   const off = disabledWhy(settings, input.hostname);
   if (off) {

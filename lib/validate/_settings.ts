@@ -38,6 +38,8 @@ export interface SettingsContext {
 export interface StackSettings {
   /** The stack's method, when it could be read. */
   method?: Method;
+  /** The stack's deploy mode, when it could be read. */
+  mode?: DeploySettings["mode"];
   /** Errors and warnings about the settings. */
   findings: Finding[];
   /** Compose files to read, relative to the stack folder: the compose file, then the extras found. */
@@ -45,7 +47,10 @@ export interface StackSettings {
 }
 
 /** The settings the checks use; their other keys only matter on the deploy host. */
-type Used = Pick<DeploySettings, "method" | "compose_files" | "pre_deploy" | "post_deploy">;
+type Used = Pick<
+  DeploySettings,
+  "method" | "mode" | "compose_files" | "pre_deploy" | "post_deploy"
+>;
 
 /** Reads and checks one stack's settings. */
 export async function checkSettings(
@@ -93,7 +98,8 @@ export async function checkSettings(
     const message = `${phase}: ${problem.message}`;
     findings.push({ ...base(stack, problem.rule), ...place(phase), message });
   }
-  return { method: used.method, findings, composeFiles: [stack.composeFile, ...extras] };
+  const composeFiles = [stack.composeFile, ...extras];
+  return { method: used.method, mode: used.mode, findings, composeFiles };
 }
 
 function fromProblem(stack: StackFolder, level: Finding["level"], rule: Finding["rule"]) {
@@ -119,7 +125,7 @@ function salvage(
   defaults: Partial<DeploySettings> = {},
 ): Used {
   const bad = new Set(errors.map((e) => e.key));
-  const keys = ["method", "methode", "compose_files", "pre_deploy", "post_deploy"];
+  const keys = ["method", "methode", "mode", "compose_files", "pre_deploy", "post_deploy"];
   const picked = isRecord(raw)
     ? Object.fromEntries(Object.entries(raw).filter(([k]) => keys.includes(k) && !bad.has(k)))
     : {};
@@ -128,6 +134,7 @@ function salvage(
   const post_deploy = values.post_deploy ?? defaults.post_deploy;
   return {
     method: values.method ?? defaults.method ?? "simple",
+    mode: values.mode ?? defaults.mode ?? "compose",
     compose_files: values.compose_files ?? defaults.compose_files ?? [],
     ...(pre_deploy === undefined ? {} : { pre_deploy }),
     ...(post_deploy === undefined ? {} : { post_deploy }),

@@ -21,6 +21,8 @@ import { listCheckout, readForDiscovery } from "../repo/mod.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
 import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
+import { modeFindings } from "./_modes.ts";
+import { stackConfigFindings } from "./_stack_config.ts";
 import { checkSettings } from "./_settings.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
 import { readYaml } from "../yaml_doc.ts";
@@ -140,9 +142,17 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
   const first = [...secrets, ...settings.findings];
   const read = await readDocs(stack, dir, settings.composeFiles);
   if (read.errors.length > 0) return [...first, ...read.errors];
+  const where = { folder: stack.path, stack: stack.name };
+  const modes = settings.mode === undefined ? [] : modeFindings(read.docs, settings.mode, where);
   const locate = locator(read.docs, posix.join(stack.path, stack.composeFile));
+  if (settings.mode === "swarm" && ctx.compose !== undefined) {
+    const composeFiles = settings.composeFiles.map((name) => join(dir, name));
+    const file = posix.join(stack.path, stack.composeFile);
+    const swarm = { command: ctx.compose.command, files: composeFiles, where, file, locate };
+    modes.push(...await stackConfigFindings(ctx.runner, swarm));
+  }
   const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
-  if (project.model === undefined) return [...first, ...project.findings];
+  if (project.model === undefined) return [...first, ...project.findings, ...modes];
   const rules = modelFindings(project.model, {
     folder: stack.path,
     stack: stack.name,
@@ -152,7 +162,7 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     method: settings.method,
     locate,
   });
-  return [...first, ...project.findings, ...rules];
+  return [...first, ...project.findings, ...modes, ...rules];
 }
 
 function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {

@@ -86,6 +86,8 @@ export interface ValidateCommand {
   json: boolean;
   /** Warnings fail the check too. */
   strict: boolean;
+  /** `--age-key-file F`: every encrypted file must decrypt with its identities. */
+  ageKeyFile?: string;
 }
 /** `autostack help [COMMAND]` / `COMMAND --help`, `--version`. */
 export type InfoCommand = { kind: "help"; command?: string } | { kind: "version" };
@@ -345,14 +347,17 @@ export function parseValidate(args: string[]): ValidateCommand {
   const { values, positionals } = parse("validate", args, {
     ...COMMON,
     strict: { type: "boolean", default: false },
+    "age-key-file": { type: "string" },
   });
   const [path, ...extra] = positionals;
   noPositionals("validate", extra);
+  const ageKeyFile = values["age-key-file"];
   return {
     kind: "validate",
     ...(path === undefined ? {} : { path }),
     config: values.config,
     json: values.json,
     strict: values.strict,
+    ...(ageKeyFile === undefined ? {} : { ageKeyFile }),
   };
 }

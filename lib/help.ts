@@ -92,7 +92,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   },
   validate: {
     summary: "lint a checkout of the stacks repo (default .), for its CI (--json)",
-    usage: "[PATH] [--config F] [--json] [--strict]",
+    usage: "[PATH] [--config F] [--json] [--strict] [--age-key-file F]",
     flags: [
       [
         "--config F",
@@ -101,6 +101,10 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       ],
       ["--json", "print one JSON document"],
       ["--strict", "warnings fail the check too"],
+      [
+        "--age-key-file F",
+        "every SOPS and age file must decrypt with F's age keys and pass its MAC",
+      ],
       HELP_FLAG,
     ],
     example: "autostack validate . --strict",

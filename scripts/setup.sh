@@ -2,9 +2,10 @@
 # Idempotent machine set-up for autostack's tests and demo (Debian 12, root):
 # the Docker 26 engine and Compose v2 from Debian trixie (through a separate
 # apt source list, so the host's own sources stay bookworm), busybox-static,
-# a running dockerd, and the local busybox test image (no registry is
-# reachable from our hosts). An engine that does not come from Debian's
-# docker.io (docker-ce, a static install) is never replaced: it is used as is.
+# age (the secrets tests make age files with it), a running dockerd, and the
+# local busybox test image (no registry is reachable from our hosts). An
+# engine that does not come from Debian's docker.io (docker-ce, a static
+# install) is never replaced: it is used as is.
 set -euo pipefail
 
 IMAGE="${AUTOSTACK_TEST_IMAGE:-autostack-test/busybox:latest}"
@@ -23,6 +24,14 @@ install_busybox() {
   log "installing busybox-static"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+}
+
+# The secrets tests make age files with Debian's age and age-keygen (docs/secrets.md).
+install_age() {
+  if installed age; then return; fi
+  log "installing age"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
 }
 
 # apt options that read only the trixie list in $STATE and keep its package
@@ -159,6 +168,7 @@ DOCKERFILE
 }
 
 install_busybox
+install_age
 install_engine
 install_compose
 start_daemon

@@ -28,6 +28,7 @@ export const PURE_MODULES: readonly string[] = [
   "lib/config/",
   "lib/deploy/plan.ts",
   "lib/outcome.ts",
+  "lib/secrets/",
 ];
 
 /** What a pure module must not reach through code imports. */

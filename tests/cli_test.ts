@@ -140,6 +140,16 @@ Deno.test("parseCommand() reads validate PATH --config F --json --strict", () =>
   );
 });
 
+Deno.test("parseCommand() reads validate --age-key-file F", () => {
+  assert.deepEqual(parseCommand(["validate", "--age-key-file", "/etc/age.txt"]), {
+    kind: "validate",
+    config: undefined,
+    json: false,
+    strict: false,
+    ageKeyFile: "/etc/age.txt",
+  });
+});
+
 Deno.test("parseCommand() refuses validate with two paths or an unknown flag", () => {
   assert.throws(() => parseCommand(["validate", "a", "b"]), /validate: unexpected argument "b"/);
   assert.throws(() => parseCommand(["validate", "--strcit"]), (e: unknown) => {

@@ -9,6 +9,7 @@ import type { RunCommand } from "../cli.ts";
 import type { Config } from "../config/mod.ts";
 import {
   checkFiles,
+  decryptSecrets,
   type DeployContext,
   doneProgress,
   executePlan,
@@ -16,6 +17,7 @@ import {
   type PlanItem,
   prepareRun,
   takeSwarmLock,
+  withCheckedFolder,
 } from "../deploy/mod.ts";
 import { pool } from "../pool.ts";
 import type { Deps } from "../deps.ts";
@@ -112,11 +114,15 @@ export async function runOnce(
 
 /**
  * For `--dry-run`: a version the preflight's file checks refuse (they need no
- * daemon and change nothing) is shown as `refused` instead of deployed.
+ * daemon and change nothing), or whose secrets do not decrypt, is shown as
+ * `refused` instead of deployed.
  */
 async function previewRefusal(ctx: DeployContext, item: PlanItem): Promise<PlanItem> {
   if (item.action !== "deploy") return item;
-  const files = await checkFiles(ctx, item);
+  const secrets = await decryptSecrets(ctx, item);
+  const files = secrets.ok
+    ? await withCheckedFolder(ctx, item, secrets.files, (dir) => checkFiles(ctx, item, dir))
+    : { ok: false, message: `cannot decrypt ${secrets.message}` };
   if (files.ok) return item;
   const { bad: _, files: __, ...rest } = item;
   return {

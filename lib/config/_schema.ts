@@ -34,6 +34,7 @@ export const CONFIG_KEYS = [
   "interval",
   "listen",
   "webhook_secret",
+  "age_key_file",
 ] as const;
 
 /** A top-level config key. */
@@ -102,6 +103,7 @@ export const CONFIG_SCHEMA = z.object({
   interval: interval.default(60_000),
   listen: listen.optional(),
   webhook_secret: text("must be a string (quote it if it looks like a number)").optional(),
+  age_key_file: text("must be a path").optional(),
 });
 
 const URL_ERROR = "must be an http(s) URL";

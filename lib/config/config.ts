@@ -59,6 +59,8 @@ export interface Config {
   listen?: string;
   /** `watch`: secret that push webhooks must be signed with. */
   webhook_secret?: string;
+  /** The age identities that decrypt secrets (docs/secrets.md); absolute. Absent: `SOPS_AGE_KEY_FILE` and the rest. */
+  age_key_file?: string;
   /** Absolute path of the file read (`""` when there was none). */
   configFile: string;
   /** Things worth a look that do not stop the run (unknown keys …), one line each. */
@@ -114,6 +116,9 @@ export function parseConfig(
   const baseDir = checked.success
     ? expandHome("base_dir", checked.data.base_dir, home, problems)
     : "";
+  const ageKey = checked.success && checked.data.age_key_file !== undefined
+    ? expandHome("age_key_file", checked.data.age_key_file, home, problems)
+    : undefined;
   const defaults = checkSettingsObject(raw.defaults, "config: defaults");
   problems.push(...defaults.errors.map(formatProblem));
   warnings.push(...defaults.warnings.map(formatProblem));
@@ -131,6 +136,7 @@ export function parseConfig(
     ...data,
     repo: isLocalPath(repo) ? resolve(base, repo) : repo,
     base_dir: resolve(base, baseDir),
+    ...(ageKey === undefined ? {} : { age_key_file: resolve(base, ageKey) }),
     hostname: data.hostname ?? defaultsFromHost.hostname,
     defaults: defaults.values,
     notify: notify.targets,

@@ -7,11 +7,13 @@
  */
 import { clearRunning } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
+import { shippedNames } from "./secrets.ts";
 
 /**
  * Clears `running_stacks/NAME` of the files of `trees` (old and new version,
  * listed by git at once). A tree git cannot list adds no file, so what it
- * shipped is moved aside rather than lost. Returns the relative paths moved.
+ * shipped is moved aside rather than lost. A decrypted `NAME.age` (`NAME`) was
+ * shipped too. Returns the relative paths moved.
  */
 export async function clearVersions(
   ctx: DeployContext,
@@ -23,7 +25,7 @@ export async function clearVersions(
   );
   return await clearRunning(
     ctx.paths.running(name),
-    new Set(lists.flatMap((files) => files ?? [])),
+    new Set(lists.flatMap((files) => shippedNames(files ?? []))),
     ctx.paths.orphansAt(name, ctx.deps.now()),
   );
 }

@@ -18,6 +18,7 @@ import { upAndCheck } from "./gate.ts";
 import type { DeployItem, PlanItem, RemoveItem, SkipBadItem } from "./plan.ts";
 import { liveProject } from "./projects.ts";
 import { deploySimple } from "./simple.ts";
+import { decryptSecrets, secretsFailed } from "./secrets.ts";
 import { copySettings } from "./restore.ts";
 import { deploySwarm, removeSwarmStack } from "./swarm/mod.ts";
 import { filesTarget } from "./targets.ts";
@@ -126,12 +127,18 @@ async function actOn(ctx: DeployContext, item: Acted): Promise<Outcome> {
 async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
   const method = item.settings.method === "canary" ? "simple" : item.settings.method;
   try {
-    const check = await preflight(ctx, item);
+    // Before the preflight: a version whose secrets do not decrypt touches nothing.
+    const secrets = await decryptSecrets(ctx, item);
+    if (!secrets.ok) return await secretsFailed(ctx, item, secrets);
+    const check = await preflight(ctx, item, secrets.files);
     if (!check.ok) return await refuse(ctx, item, check);
-    if (item.settings.mode === "swarm") return await adopted(item, await deploySwarm(ctx, item));
-    const simple = (note?: string) => deploySimple(ctx, item, method, note, check.services);
+    if (item.settings.mode === "swarm") {
+      return adopted(item, await deploySwarm(ctx, item, secrets.files));
+    }
+    const simple = (note?: string) =>
+      deploySimple(ctx, item, method, note, check.services, secrets.files);
     const outcome = await needsCanary(ctx, item)
-      ? await deployCanary(ctx, item, simple)
+      ? await deployCanary(ctx, item, simple, secrets.files)
       : await simple();
     return adopted(item, outcome);
   } catch (error) {

@@ -21,3 +21,4 @@ export * from "./scripts.ts";
 export * from "./progress.ts";
 export * from "./preflight.ts";
 export { takeSwarmLock } from "./swarm/mod.ts";
+export * from "./secrets.ts";

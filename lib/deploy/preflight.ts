@@ -18,6 +18,8 @@ import { type ComposeTarget, engineOf, missingResources } from "../docker/mod.ts
 import type { DeployContext } from "./context.ts";
 import type { DeployItem } from "./plan.ts";
 import { filesTarget } from "./targets.ts";
+import { withCheckedFolder } from "./secrets.ts";
+import type { PlainFile } from "../secrets/mod.ts";
 
 /** What the preflight found. */
 export type Preflight =
@@ -40,11 +42,12 @@ type Model = z.infer<typeof Model>;
 /**
  * The checks that need no daemon (the files parse, compose accepts them):
  * what `--dry-run` shows. On success, the model compose made of them and the
- * compose target of the stack in the clone.
+ * compose target of the stack in the clone (or in `dir`, a copy of its folder).
  */
 export async function checkFiles(
   ctx: DeployContext,
   item: Pick<DeployItem, "name" | "stack" | "settings">,
+  dir = join(ctx.paths.repo, item.stack.path),
 ): Promise<
   { ok: true; model: Model; target: ComposeTarget } | {
     ok: false;
@@ -52,7 +55,6 @@ export async function checkFiles(
     message: string;
   }
 > {
-  const dir = join(ctx.paths.repo, item.stack.path);
   for (const file of [item.stack.composeFile, ...item.settings.compose_files]) {
     const problem = await yamlProblem(join(dir, file), file);
     if (problem !== undefined) return { ok: false, cause: "version", message: problem };
@@ -79,12 +81,24 @@ export async function checkFiles(
   return { ok: true, model: model.data, target };
 }
 
-/** Every check, the pulls included; run just before a version is deployed. */
-export async function preflight(
+/**
+ * Every check, the pulls included; run just before a version is deployed.
+ * With `secrets`, compose reads the version with its plaintext (docs/secrets.md).
+ */
+export function preflight(
   ctx: DeployContext,
   item: Pick<DeployItem, "name" | "stack" | "settings">,
+  secrets: readonly PlainFile[] = [],
 ): Promise<Preflight> {
-  const files = await checkFiles(ctx, item);
+  return withCheckedFolder(ctx, item, secrets, (dir) => checks(ctx, item, dir));
+}
+
+async function checks(
+  ctx: DeployContext,
+  item: Pick<DeployItem, "name" | "stack" | "settings">,
+  dir: string | undefined,
+): Promise<Preflight> {
+  const files = await checkFiles(ctx, item, dir);
   if (!files.ok) return files;
   const { model, target } = files;
   const engine = engineOf(ctx.config.compose);

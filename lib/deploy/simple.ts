@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { clearBad, readVersion, saveGood, writeVersion } from "../state/mod.ts";
 import { evaluateHealth } from "../docker/mod.ts";
 import { copyStack } from "../repo/mod.ts";
+import { type PlainFile, writePlainFiles } from "../secrets/mod.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
 import { changeBad, markVersionBad } from "./marks.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
@@ -30,8 +31,9 @@ import type { Outcome } from "../outcome.ts";
  * version goes down, the new one comes up and (`simple`) must turn healthy,
  * else the good version comes back. `note` ends the outcome's message (the
  * canary says there why it fell back to these steps); `services`, when the
- * preflight read them, spares the gate asking compose again. Throws only on
- * Docker or file errors, which the caller turns into a `failed` outcome.
+ * preflight read them, spares the gate asking compose again; `secrets` are the
+ * version's decrypted files, written into its copy. Throws only on Docker or
+ * file errors, which the caller turns into a `failed` outcome.
  */
 export async function deploySimple(
   ctx: DeployContext,
@@ -39,8 +41,9 @@ export async function deploySimple(
   method: "blind" | "simple",
   note = "",
   services?: string[],
+  secrets: readonly PlainFile[] = [],
 ): Promise<Outcome> {
-  const outcome = await simpleSteps(ctx, item, method, services);
+  const outcome = await simpleSteps(ctx, item, method, services, secrets);
   return { ...outcome, message: `${outcome.message}${note}` };
 }
 
@@ -49,6 +52,7 @@ async function simpleSteps(
   item: DeployItem,
   method: "blind" | "simple",
   services: string[] | undefined,
+  secrets: readonly PlainFile[],
 ): Promise<Outcome> {
   const { name, stack, settings } = item;
   const { paths, compose } = ctx;
@@ -93,6 +97,7 @@ async function simpleSteps(
     await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
     checkpoint(ctx, name, "after_clear");
     await copyStack(paths.repo, stack, running);
+    await writePlainFiles(running, secrets);
     await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
   } catch (error) {
     // The old version is down: a full disk must not leave the stack down too.

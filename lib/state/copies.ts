@@ -78,11 +78,14 @@ async function removeEmptyFolders(dir: string): Promise<void> {
 /**
  * Copies the new version's files from `from` (the stack folder in the clone)
  * into the empty `to` (docs/how-it-works.md#deploy-steps). With `files` (relative paths), only
- * those are copied; otherwise the whole folder. Modes and symlinks are kept.
+ * those are copied; otherwise the whole folder. Modes and symlinks are kept, the
+ * folder's own too (a copy holding secrets is `0700`, docs/secrets.md).
  */
 export async function installFiles(from: string, to: string, files?: string[]): Promise<void> {
   if (files === undefined) return await copyDir(from, to);
   await Deno.mkdir(to, { recursive: true });
+  const mode = (await Deno.stat(from)).mode;
+  if (mode !== null) await Deno.chmod(to, mode & 0o7777);
   for (const file of files) {
     const target = join(to, file);
     await Deno.mkdir(dirname(target), { recursive: true });

@@ -30,7 +30,9 @@ export type Rule =
   | "canary-cannot-run-twice"
   | "swarm-refused"
   | "swarm-ignored"
-  | "compose-ignores-deploy";
+  | "compose-ignores-deploy"
+  | "invalid-secret"
+  | "encrypted-file";
 
 /** One thing `autostack validate` found. */
 export interface Finding {

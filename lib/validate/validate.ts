@@ -29,6 +29,8 @@ import { readYaml } from "../yaml_doc.ts";
 import { redact } from "../redact.ts";
 import { statePaths } from "../state/mod.ts";
 import { exitCode, formatReport, reportJson } from "./report.ts";
+import { secretFindings } from "./_secrets.ts";
+import { type Identities, loadIdentities, plainName } from "../secrets/mod.ts";
 
 export type { Finding, Level, Rule } from "./_model.ts";
 export type { StackFolder } from "./_find.ts";
@@ -51,6 +53,8 @@ export interface ValidateOptions {
   runner: Runner;
   /** How many `compose config` calls run at once (default 4). */
   jobs?: number;
+  /** `--age-key-file`: every encrypted file must decrypt with these identities. */
+  ageKeys?: Identities;
 }
 
 /** The outcome of a validation. */
@@ -103,6 +107,7 @@ export async function validateCheckout(opts: ValidateOptions): Promise<ValidateR
     files: new Set(files),
     defaultsPlace: place("defaults"),
     compose,
+    ageKeys: opts.ageKeys,
   };
   const perStack = await pool(found.stacks, opts.jobs ?? 4, (stack) => checkStack(stack, ctx));
   findings.push(...perStack.flat());
@@ -117,40 +122,47 @@ interface StackContext {
   files: ReadonlySet<string>;
   defaultsPlace?: Place;
   compose: ComposeUse;
+  ageKeys?: Identities;
 }
 
 /** Every finding of one stack: settings, compose validity, then the rules. */
 async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Finding[]> {
   const dir = join(ctx.root, stack.path);
-  const settings = await checkSettings(stack, ctx);
-  const read = await readDocs(stack, dir, settings.composeFiles);
-  if (read.errors.length > 0) return [...settings.findings, ...read.errors];
-  const where = { folder: stack.path, stack: stack.name };
-  const modes = settings.mode === undefined ? [] : modeFindings(read.docs, settings.mode, where);
-  const locate = locator(read.docs, posix.join(stack.path, stack.composeFile));
-  if (settings.mode === "swarm" && ctx.compose !== undefined) {
-    const files = settings.composeFiles.map((name) => join(dir, name));
-    const file = posix.join(stack.path, stack.composeFile);
-    const swarm = { command: ctx.compose.command, files, where, file, locate };
-    modes.push(...await stackConfigFindings(ctx.runner, swarm));
-  }
-  const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
-  if (project.model === undefined) return [...settings.findings, ...project.findings, ...modes];
   const prefix = stack.path === "." ? "" : `${stack.path}/`;
   // A file stack ships its own files, not its whole folder.
   const files = new Set(
     stack.files?.map((f) => f.from) ??
       [...ctx.files].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)),
   );
+  const secrets = await secretFindings(
+    { folder: stack.path, name: stack.name, dir, files },
+    ctx.ageKeys,
+  );
+  const settings = await checkSettings(stack, ctx);
+  const first = [...secrets, ...settings.findings];
+  const read = await readDocs(stack, dir, settings.composeFiles);
+  if (read.errors.length > 0) return [...first, ...read.errors];
+  const where = { folder: stack.path, stack: stack.name };
+  const modes = settings.mode === undefined ? [] : modeFindings(read.docs, settings.mode, where);
+  const locate = locator(read.docs, posix.join(stack.path, stack.composeFile));
+  if (settings.mode === "swarm" && ctx.compose !== undefined) {
+    const composeFiles = settings.composeFiles.map((name) => join(dir, name));
+    const file = posix.join(stack.path, stack.composeFile);
+    const swarm = { command: ctx.compose.command, files: composeFiles, where, file, locate };
+    modes.push(...await stackConfigFindings(ctx.runner, swarm));
+  }
+  const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
+  if (project.model === undefined) return [...first, ...project.findings, ...modes];
   const rules = modelFindings(project.model, {
     folder: stack.path,
     stack: stack.name,
     dir,
-    files,
+    // A decrypted NAME.age is shipped as NAME.
+    files: new Set([...files].map(plainName)).union(files),
     method: settings.method,
     locate,
   });
-  return [...settings.findings, ...project.findings, ...modes, ...rules];
+  return [...first, ...project.findings, ...modes, ...rules];
 }
 
 function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {
@@ -269,6 +281,12 @@ export async function validateCommand(command: ValidateCommand, deps: Deps): Pro
     );
   }
   const options: ValidateOptions = { root, runner: deps.runner };
+  if (command.ageKeyFile !== undefined) {
+    const path = resolve(deps.cwd, command.ageKeyFile);
+    const keys = await loadIdentities({ kind: "file", path, from: "age_key_file" });
+    if (!keys.ok) throw new UsageError(`validate: --age-key-file: ${keys.why}`);
+    options.ageKeys = keys;
+  }
   if (config !== undefined && configFile !== undefined && command.config !== undefined) {
     for (const warning of config.warnings) deps.logger.warn(warning);
     options.folders = config.folders;

@@ -22,6 +22,7 @@ import { checkpoint, type DeployContext } from "../context.ts";
 import { clearVersions } from "../clear.ts";
 import { installFiles, saveGood, type VersionInfo, writeVersion } from "../../state/mod.ts";
 import { removeCopy, slotDir } from "./_state.ts";
+import { copiedNames } from "../secrets.ts";
 
 /** What a switch needs to know. */
 export interface Switch {
@@ -67,6 +68,6 @@ export async function switchOver(ctx: DeployContext, s: Switch): Promise<void> {
   await clearVersions(ctx, s.name, [s.oldVersion?.tree, s.version.tree]);
   const files = await ctx.repo.filesOf(s.version.tree);
   // Only what the version ships: files the new copy wrote into its folder stay there.
-  await installFiles(s.slot, running, files);
+  await installFiles(s.slot, running, files && copiedNames(files));
   await writeVersion(running, { ...s.version, pending: false, project: s.to });
 }

@@ -21,6 +21,7 @@ import { filesTarget, labelTarget } from "../targets.ts";
 import { formatDuration } from "../../duration.ts";
 import { checkHealth } from "../../docker/mod.ts";
 import { copyStack } from "../../repo/mod.ts";
+import { type PlainFile, writePlainFiles } from "../../secrets/mod.ts";
 import type { DeployItem } from "../plan.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "../hooks.ts";
 import type { ScriptResult, ScriptRun } from "../scripts.ts";
@@ -40,13 +41,15 @@ export async function needsCanary(ctx: DeployContext, item: DeployItem): Promise
 
 /**
  * Deploys `item` with the canary method, or with `simple` (called with a note
- * for the outcome message) where a canary cannot run. Throws only on Docker
- * or file errors, which the caller turns into a `failed` outcome.
+ * for the outcome message) where a canary cannot run; `secrets` are the
+ * version's decrypted files. Throws only on Docker or file errors, which the
+ * caller turns into a `failed` outcome.
  */
 export async function deployCanary(
   ctx: DeployContext,
   item: DeployItem,
   simple: (note?: string) => Promise<Outcome>,
+  secrets: readonly PlainFile[] = [],
 ): Promise<Outcome> {
   const name = item.name;
   if (item.settings.method !== "canary") return await asSimple(ctx, item, () => simple());
@@ -61,7 +64,7 @@ export async function deployCanary(
       () => simple(` (canary: ${why.text}: deployed with simple)`),
     );
   }
-  return await canarySteps(ctx, item, item.settings);
+  return await canarySteps(ctx, item, item.settings, secrets);
 }
 
 /** Runs `simple` with the canary's leftovers cleared first and its folders tidied after. */
@@ -81,6 +84,7 @@ async function canarySteps(
   ctx: DeployContext,
   item: DeployItem,
   settings: DeploySettings,
+  secrets: readonly PlainFile[],
 ): Promise<Outcome> {
   const { name, deployed } = item;
   const stack = item.stack;
@@ -103,6 +107,7 @@ async function canarySteps(
   const slot = slotDir(ctx, name, peer);
   await Deno.remove(slot, { recursive: true }).catch(() => {});
   await copyStack(ctx.paths.repo, stack, slot);
+  await writePlainFiles(slot, secrets);
   checkpoint(ctx, name, "canary_after_copy");
   const target = await filesTarget(ctx, peer, slot, settings);
   const trial = await tryCopy(ctx, name, target, settings);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { DeploySettings } from "../../config/mod.ts";
 import type { Outcome } from "../../outcome.ts";
 import { copyStack } from "../../repo/mod.ts";
+import { type PlainFile, writePlainFiles } from "../../secrets/mod.ts";
 import { clearBad, readVersion, saveGood, writeVersion } from "../../state/mod.ts";
 import { clearVersions } from "../clear.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
@@ -28,14 +29,23 @@ export const NEEDS_MANAGER =
 
 /**
  * Deploys the repo's version of a swarm stack; `canary` means a start-first
- * rolling update. Throws only on Docker or file errors, which the caller
- * turns into a `failed` outcome.
+ * rolling update; `secrets` are the version's decrypted files, written into
+ * its copy. Throws only on Docker or file errors, which the caller turns into
+ * a `failed` outcome.
  */
-export async function deploySwarm(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
-  return { ...await swarmSteps(ctx, item), mode: "swarm" };
+export async function deploySwarm(
+  ctx: DeployContext,
+  item: DeployItem,
+  secrets: readonly PlainFile[] = [],
+): Promise<Outcome> {
+  return { ...await swarmSteps(ctx, item, secrets), mode: "swarm" };
 }
 
-async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
+async function swarmSteps(
+  ctx: DeployContext,
+  item: DeployItem,
+  secrets: readonly PlainFile[],
+): Promise<Outcome> {
   const { name, stack, settings } = item;
   const method = settings.method;
   if (await ctx.swarm.role() !== "manager") {
@@ -70,6 +80,7 @@ async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome
   await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
   checkpoint(ctx, name, "after_clear");
   await copyStack(paths.repo, stack, running);
+  await writePlainFiles(running, secrets);
   await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
   checkpoint(ctx, name, "after_copy");
 

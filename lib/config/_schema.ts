@@ -34,6 +34,7 @@ export const CONFIG_KEYS = [
   "interval",
   "listen",
   "webhook_secret",
+  "insecure_registries",
 ] as const;
 
 /** A top-level config key. */
@@ -75,6 +76,7 @@ const listen = z.string({ error: LISTEN_HINT }).refine((s) => parseListen(s) !==
 const JOBS = "must be a positive integer";
 const HISTORY_MAX = "must be a whole number of bytes, 1024 or more (default 10000000)";
 const COMPOSE = "must be a command such as docker compose";
+const REGISTRY = "must be a registry host[:port] or a list of them";
 
 /** Every key but `defaults` and `notify`, which have their own checks. */
 export const CONFIG_SCHEMA = z.object({
@@ -102,6 +104,10 @@ export const CONFIG_SCHEMA = z.object({
   interval: interval.default(60_000),
   listen: listen.optional(),
   webhook_secret: text("must be a string (quote it if it looks like a number)").optional(),
+  insecure_registries: listOf(
+    text(REGISTRY).refine((r) => /^[^\s/]+$/.test(r), { error: REGISTRY }),
+    REGISTRY,
+  ).default([]),
 });
 
 const URL_ERROR = "must be an http(s) URL";

@@ -59,6 +59,8 @@ export interface Config {
   listen?: string;
   /** `watch`: secret that push webhooks must be signed with. */
   webhook_secret?: string;
+  /** Registries asked over plain HTTP besides loopback ones (docs/image-updates.md). */
+  insecure_registries: string[];
   /** Absolute path of the file read (`""` when there was none). */
   configFile: string;
   /** Things worth a look that do not stop the run (unknown keys …), one line each. */
@@ -194,6 +196,7 @@ const ENV_KINDS: Partial<Record<ConfigKey, "list" | "boolean" | "number" | "yaml
   history_max_bytes: "number",
   defaults: "yaml",
   notify: "yaml",
+  insecure_registries: "list",
 };
 
 const BOOLEANS: Record<string, boolean> = {

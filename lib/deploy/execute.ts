@@ -68,6 +68,7 @@ export async function executePlan(
       tree: item.stack?.tree ?? item.deployed?.tree ?? "",
       ms: ctx.deps.now().getTime() - started,
       project: liveProject(item.name, item.deployed),
+      ...(item.images === undefined ? {} : { images: item.images }),
     }, outcome);
     if (FAILURES.has(entry.result)) failed = true;
     onDone?.(entry);
@@ -151,7 +152,7 @@ async function refuse(
   check: Extract<Preflight, { ok: false }>,
 ): Promise<Outcome> {
   const mark = check.cause === "version" && (item.settings.mark_bad ?? ctx.config.mark_bad);
-  if (mark) await markVersionBad(ctx, item.name, item.stack.tree, check.message);
+  if (mark) await markVersionBad(ctx, item.name, item.stack.tree, check.message, item.images);
   const after = check.cause === "version"
     ? mark ? "; version marked bad" : ""
     : "; tried again next run";

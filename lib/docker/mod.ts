@@ -10,3 +10,4 @@ export * from "./probe_schedule.ts";
 export * from "./health.ts";
 export * from "./networks.ts";
 export * from "./resources.ts";
+export * from "./pull.ts";

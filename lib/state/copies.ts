@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { copyDir, copyEntry, listFiles } from "../fsutil.ts";
 import type { StatePaths } from "./paths.ts";
 import { readVersion, VERSION_FILE, type VersionInfo } from "./version.ts";
+import { PINS_FILE, samePins } from "./pins.ts";
 
 /**
  * Empties `dir` before a new version goes in (docs/how-it-works.md#deploy-steps): deletes
@@ -28,7 +29,7 @@ export async function clearRunning(
   const moved: string[] = [];
   for (const file of await listFiles(dir)) {
     const path = join(dir, file);
-    if (file === VERSION_FILE || shipped?.has(file)) {
+    if (file === VERSION_FILE || file === PINS_FILE || shipped?.has(file)) {
       await Deno.remove(path);
     } else {
       await moveAside(path, join(orphansDir, file));
@@ -90,7 +91,10 @@ export async function saveGood(paths: StatePaths, name: string, keep = 1): Promi
   await Deno.remove(temp, { recursive: true }).catch(() => {});
   await copyDir(paths.running(name), temp);
   const [before, now] = await Promise.all([readVersion(good), readVersion(temp)]);
-  if (keep > 1 && before !== undefined && before.tree !== now?.tree) {
+  // Another digest behind the same tree is another version too (docs/image-updates.md).
+  const same = before !== undefined && now !== undefined && before.tree === now.tree &&
+    samePins(before.images ?? [], now.images ?? []);
+  if (keep > 1 && before !== undefined && !same) {
     await keepRelease(paths, name, good, before, keep - 1);
   } else {
     await Deno.remove(good, { recursive: true }).catch(() => {});

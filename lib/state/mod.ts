@@ -10,3 +10,4 @@ export * from "./copies.ts";
 export * from "./bad.ts";
 export * from "./history.ts";
 export * from "./lock.ts";
+export * from "./pins.ts";

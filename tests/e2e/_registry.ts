@@ -32,7 +32,7 @@ async function sh(cmd: string[], env: Record<string, string> = {}): Promise<stri
   return r.stdout.trim();
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
@@ -59,7 +59,7 @@ export class LocalRegistry {
       throw new Error("docker-registry is not installed: run `deno task setup` (scripts/setup.sh)");
     }
     const dir = await Deno.makeTempDir({ prefix: "autostack-registry-" });
-    const port = await freePort();
+    const port = freePort();
     const registry = new LocalRegistry(`127.0.0.1:${port}`, dir, options.auth ?? false);
     const auth = options.auth
       ? `auth:\n  htpasswd:\n    realm: autostack-e2e\n    path: ${join(dir, "htpasswd")}\n`

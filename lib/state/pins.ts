@@ -77,3 +77,11 @@ export function imageChanges(
     return [`image ${pin.service}: ${from} → ${shortDigest(pin.digest)}`];
   });
 }
+
+/** Whether two versions are the same: the same tree, pinned to the same digests. */
+export function sameVersion(
+  a: { tree: string; images?: readonly ImagePin[] },
+  b: { tree: string; images?: readonly ImagePin[] },
+): boolean {
+  return a.tree === b.tree && samePins(a.images ?? [], b.images ?? []);
+}

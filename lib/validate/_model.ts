@@ -27,7 +27,8 @@ export type Rule =
   | "anonymous-volume"
   | "data-in-stack"
   | "no-healthcheck"
-  | "canary-cannot-run-twice";
+  | "canary-cannot-run-twice"
+  | "image-not-followed";
 
 /** One thing `autostack validate` found. */
 export interface Finding {

@@ -38,6 +38,8 @@ export interface SettingsContext {
 export interface StackSettings {
   /** The stack's method, when it could be read. */
   method?: Method;
+  /** `image_updates` is on (docs/image-updates.md). */
+  imageUpdates: boolean;
   /** Errors and warnings about the settings. */
   findings: Finding[];
   /** Compose files to read, relative to the stack folder: the compose file, then the extras found. */
@@ -93,7 +95,12 @@ export async function checkSettings(
     const message = `${phase}: ${problem.message}`;
     findings.push({ ...base(stack, problem.rule), ...place(phase), message });
   }
-  return { method: used.method, findings, composeFiles: [stack.composeFile, ...extras] };
+  return {
+    method: used.method,
+    imageUpdates: result.settings?.image_updates ?? false,
+    findings,
+    composeFiles: [stack.composeFile, ...extras],
+  };
 }
 
 function fromProblem(stack: StackFolder, level: Finding["level"], rule: Finding["rule"]) {

@@ -21,6 +21,7 @@ import { listCheckout, readForDiscovery } from "../repo/mod.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
 import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
+import { imageFindings } from "./_images.ts";
 import { checkSettings } from "./_settings.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
 import { readYaml } from "../yaml_doc.ts";
@@ -132,6 +133,14 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     stack.files?.map((f) => f.from) ??
       [...ctx.files].filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)),
   );
+  const images = settings.imageUpdates
+    ? imageFindings(
+      await Promise.all(
+        settings.composeFiles.map((f) => Deno.readTextFile(join(dir, f)).catch(() => "")),
+      ),
+      { folder: stack.path, stack: stack.name, method: settings.method, locate },
+    )
+    : [];
   const rules = modelFindings(project.model, {
     folder: stack.path,
     stack: stack.name,
@@ -140,7 +149,7 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     method: settings.method,
     locate,
   });
-  return [...settings.findings, ...project.findings, ...rules];
+  return [...settings.findings, ...project.findings, ...rules, ...images];
 }
 
 function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {

@@ -7,10 +7,11 @@
  * missed target still exits 0; only a failed set-up or run exits 1. Every project, repo and temp folder
  * it makes is removed at the end, on failure and on Ctrl-C.
  *
- *     deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory]... [--rounds N]
+ *     deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|images]... [--rounds N]
  * @module
  */
 import { cleanup, type Comparison, fmt, log, sh } from "./_lib.ts";
+import { benchImages } from "./images.ts";
 import { benchMemory } from "./memory.ts";
 import { benchNoop, type Fleet, makeFleet } from "./noop.ts";
 import { benchParallel } from "./parallel.ts";
@@ -18,7 +19,14 @@ import { benchPreflight } from "./preflight.ts";
 import { benchRedeploy } from "./redeploy.ts";
 
 /** The benchmarks, in the order they run (memory right after noop: they share the 300 stacks). */
-export const BENCHMARKS = ["redeploy", "preflight", "noop", "memory", "parallel"] as const;
+export const BENCHMARKS = [
+  "redeploy",
+  "preflight",
+  "noop",
+  "memory",
+  "parallel",
+  "images",
+] as const;
 
 /** A benchmark's name. */
 export type BenchName = typeof BENCHMARKS[number];
@@ -30,6 +38,7 @@ export const DEFAULT_ROUNDS: Record<BenchName, number> = {
   noop: 3,
   parallel: 5,
   memory: 3,
+  images: 7,
 };
 
 /** The command line, parsed. */
@@ -43,7 +52,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  "usage: deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory]... " +
+  "usage: deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|images]... " +
   "[--rounds N]";
 
 /** Parses the bench's arguments; throws with {@link USAGE} on anything else. */
@@ -132,6 +141,7 @@ async function runAll(args: BenchArgs): Promise<Comparison[]> {
     if (name === "redeploy") results.push(await benchRedeploy(rounds(name)));
     if (name === "preflight") results.push(await benchPreflight(rounds(name)));
     if (name === "parallel") results.push(await benchParallel(rounds(name)));
+    if (name === "images") results.push(await benchImages(rounds(name)));
     if (name === "noop" || name === "memory") {
       fleet ??= await makeFleet();
       if (name === "noop") results.push(...await benchNoop(fleet, rounds(name)));

@@ -8,7 +8,7 @@
 import { errorMessage, type HostError, hostFault } from "../errors.ts";
 import { FAILURES, type HistoryEntry, historyEntry, isNews, type Outcome } from "../outcome.ts";
 import { pool } from "../pool.ts";
-import { appendHistory, readVersion, shouldRecord } from "../state/mod.ts";
+import { appendHistory, imageChanges, readVersion, shouldRecord } from "../state/mod.ts";
 import { markVersionBad } from "./marks.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { deployCanary, needsCanary, takeDownStack } from "./canary/mod.ts";
@@ -128,9 +128,14 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
     const check = await preflight(ctx, item);
     if (!check.ok) return await refuse(ctx, item, check);
     const simple = (note?: string) => deploySimple(ctx, item, method, note, check.services);
-    const outcome = await needsCanary(ctx, item)
+    const done = await needsCanary(ctx, item)
       ? await deployCanary(ctx, item, simple)
       : await simple();
+    // A commit says what changed; a new digest behind a tag says so here (docs/image-updates.md).
+    const moved = item.images ? imageChanges(item.deployed?.images, item.images) : [];
+    const outcome = moved.length === 0
+      ? done
+      : { ...done, message: `${done.message} (${moved.join("; ")})` };
     if (item.status !== "adopt") return outcome;
     return { ...outcome, message: `adopted (${item.why}); ${outcome.message}` };
   } catch (error) {

@@ -17,7 +17,11 @@ import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
 
-/** A stack running `image` that exits at once when the image holds `/bad`. */
+/**
+ * A stack running `image` that exits at once when the image holds `/bad`; its
+ * healthcheck makes the gate wait for a probe, so a container that runs for a
+ * moment before it exits is never taken for healthy.
+ */
 function imageCompose(image: string): string {
   return `services:
   app:
@@ -25,6 +29,10 @@ function imageCompose(image: string): string {
     init: true
     network_mode: none
     command: ["sh", "-c", "if [ -f /bad ]; then exit 3; fi; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD-SHELL", "test ! -f /bad"]
+      interval: 1s
+      retries: 1
 `;
 }
 
@@ -93,6 +101,12 @@ Deno.test({
         assert.deepEqual(
           outcomeLines(second).map((l) => [l.stack, l.result, l.commit]),
           [[name, "deployed", commit.slice(0, 7)]],
+        );
+        assert.match(
+          outcomeLines(second)[0]?.message ?? "",
+          new RegExp(
+            `^healthy \\(image app: ${v1.digest.slice(0, 19)}… → ${v2.digest.slice(0, 19)}…\\)$`,
+          ),
         );
         assert.deepEqual(await runningImages(name), [v2.id]);
         assert.equal((await s.version(name))[2], `image app ${v2.digest} ${v2.ref}`);

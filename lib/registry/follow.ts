@@ -35,6 +35,19 @@ export interface FollowInput {
 }
 
 /**
+ * A compose file's text; `""` when it cannot be read (the preflight names it).
+ * Read at once, as the settings are: for a small file the hop of an async read
+ * costs more than the read, and a run reads one per stack.
+ */
+function readOrEmpty(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+/**
  * The pins of each stack that follows its images (`undefined` when none
  * does); a registry that could not say is one warning line.
  */
@@ -54,9 +67,7 @@ export async function followImages(
     }
     const dir = join(input.repoDir, stack.path);
     const files = [stack.composeFile, ...settings.compose_files];
-    const texts = await Promise.all(
-      files.map((file) => Deno.readTextFile(join(dir, file)).catch(() => "")),
-    );
+    const texts = files.map((file) => readOrEmpty(join(dir, file)));
     const deployed = input.deployed.get(stack.name);
     followed.push({
       name: stack.name,

@@ -7,7 +7,7 @@
  * missed target still exits 0; only a failed set-up or run exits 1. Every project, repo and temp folder
  * it makes is removed at the end, on failure and on Ctrl-C.
  *
- *     deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|images]... [--rounds N]
+ *     deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|swarm|images]... [--rounds N]
  * @module
  */
 import { cleanup, type Comparison, fmt, log, sh } from "./_lib.ts";
@@ -17,6 +17,7 @@ import { benchNoop, type Fleet, makeFleet } from "./noop.ts";
 import { benchParallel } from "./parallel.ts";
 import { benchPreflight } from "./preflight.ts";
 import { benchRedeploy } from "./redeploy.ts";
+import { benchSwarm } from "./swarm.ts";
 
 /** The benchmarks, in the order they run (memory right after noop: they share the 300 stacks). */
 export const BENCHMARKS = [
@@ -25,6 +26,7 @@ export const BENCHMARKS = [
   "noop",
   "memory",
   "parallel",
+  "swarm",
   "images",
 ] as const;
 
@@ -38,6 +40,7 @@ export const DEFAULT_ROUNDS: Record<BenchName, number> = {
   noop: 3,
   parallel: 5,
   memory: 3,
+  swarm: 5,
   images: 7,
 };
 
@@ -52,7 +55,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  "usage: deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|images]... " +
+  "usage: deno task bench [--json] [--only redeploy|preflight|noop|parallel|memory|swarm|images]... " +
   "[--rounds N]";
 
 /** Parses the bench's arguments; throws with {@link USAGE} on anything else. */
@@ -141,6 +144,7 @@ async function runAll(args: BenchArgs): Promise<Comparison[]> {
     if (name === "redeploy") results.push(await benchRedeploy(rounds(name)));
     if (name === "preflight") results.push(await benchPreflight(rounds(name)));
     if (name === "parallel") results.push(await benchParallel(rounds(name)));
+    if (name === "swarm") results.push(await benchSwarm(rounds(name)));
     if (name === "images") results.push(await benchImages(rounds(name)));
     if (name === "noop" || name === "memory") {
       fleet ??= await makeFleet();

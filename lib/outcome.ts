@@ -90,6 +90,8 @@ export interface HistoryEntry {
   services: ServiceFault[];
   /** The live compose project name, when it is not the stack name (canary). */
   project?: string;
+  /** `swarm` for a `mode: swarm` stack (absent: Compose). */
+  mode?: "swarm";
   /** The tail of a script's output. */
   output?: string;
   /** With `image_updates`: the digests of the version (docs/image-updates.md). */
@@ -109,6 +111,7 @@ const HistoryEntrySchema: z.ZodType<HistoryEntry> = z.object({
   message: z.string(),
   services: z.array(z.object({ service: z.string(), state: z.string(), detail: z.string() })),
   project: z.string().optional(),
+  mode: z.literal("swarm").optional(),
   output: z.string().optional(),
   images: z.array(z.object({ service: z.string(), image: z.string(), digest: z.string() }))
     .optional(),
@@ -134,6 +137,8 @@ export interface Outcome {
   output?: string;
   /** The compose project live afterwards, when it may not be the stack name (canary). */
   project?: string;
+  /** `swarm` for a `mode: swarm` stack. */
+  mode?: "swarm";
 }
 
 /** Where and when an outcome happened: what a history entry adds to it. */
@@ -167,6 +172,7 @@ export function historyEntry(at: EntryContext, outcome: Outcome): HistoryEntry {
     message: outcome.message,
     services: outcome.services,
     project: outcome.project ?? at.project,
+    ...(outcome.mode ? { mode: outcome.mode } : {}),
     ...(outcome.output ? { output: outcome.output } : {}),
     ...(at.images === undefined ? {} : { images: at.images }),
   };

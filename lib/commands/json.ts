@@ -54,6 +54,8 @@ export interface PlanStackJson {
   stack: string;
   status: string;
   action: string;
+  /** `compose` or `swarm`; null when the settings are not known (invalid, or left the repo). */
+  mode: string | null;
   why: string;
   path: string | null;
   tree: string | null;
@@ -131,6 +133,7 @@ export const OutcomeJsonSchema: z.ZodType<OutcomeJson> = z.strictObject({
   message: z.string(),
   services: z.array(z.strictObject({ service: z.string(), state: z.string(), detail: z.string() })),
   project: z.string().optional(),
+  mode: z.literal("swarm").optional(),
   output: z.string().optional(),
   images: Pins.optional(),
 });
@@ -161,6 +164,7 @@ export const PlanJsonSchema: z.ZodType<PlanJson> = z.strictObject({
     stack: z.string(),
     status: z.string(),
     action: z.string(),
+    mode: z.string().nullable(),
     why: z.string(),
     path: z.string().nullable(),
     tree: z.string().nullable(),

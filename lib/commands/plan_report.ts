@@ -24,10 +24,17 @@ function reason(item: PlanItem): string {
 
 /** The plan as aligned text lines, one stack per line under a header. */
 export function formatPlan(plan: readonly PlanItem[], head: Head): string[] {
-  const rows = [["STACK", "STATUS", "DEPLOYED", "REPO", "WHY"]];
+  const rows = [["STACK", "STATUS", "MODE", "DEPLOYED", "REPO", "WHY"]];
   for (const item of plan) {
     const repoCommit = item.stack ? short(head.commit) : "-";
-    rows.push([item.name, item.status, short(item.deployed?.commit), repoCommit, reason(item)]);
+    rows.push([
+      item.name,
+      item.status,
+      item.settings?.mode ?? "-",
+      short(item.deployed?.commit),
+      repoCommit,
+      reason(item),
+    ]);
   }
   return [`plan for ${short(head.commit)} (dry run: nothing changed)`, ...formatTable(rows)];
 }
@@ -41,6 +48,7 @@ export function planJson(plan: readonly PlanItem[], head: Head, errors: readonly
       stack: item.name,
       status: item.status,
       action: item.action,
+      mode: item.settings?.mode ?? null,
       why: item.why,
       path: item.stack?.path ?? null,
       tree: item.stack?.tree ?? null,

@@ -15,6 +15,7 @@ import {
   makeDeployContext,
   type PlanItem,
   prepareRun,
+  takeSwarmLock,
 } from "../deploy/mod.ts";
 import { pool } from "../pool.ts";
 import type { Deps } from "../deps.ts";
@@ -95,7 +96,10 @@ export async function runOnce(
   const acted = prepared.plan.filter((i) => i.action !== "none").map((i) => i.name);
   const recording = await beforeRecording(config, deps, acted);
   const live = command.json ? undefined : doneProgress(deps.isTerminal, deps.err);
-  const run = await executePlan(ctx, prepared.plan, recording.previous, live);
+  // One run at a time deploys swarm stacks, across every manager of the swarm.
+  const swarmLock = await takeSwarmLock(ctx, prepared.plan);
+  const run = await executePlan(ctx, prepared.plan, recording.previous, live)
+    .finally(() => swarmLock?.release());
   await recording.announce(run.entries, run.news, {
     json: command.json,
     commit: prepared.head.commit,

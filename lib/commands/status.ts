@@ -25,7 +25,9 @@ import {
   evaluateHealth,
   listProjects,
   type ProjectSummary,
+  Swarm,
 } from "../docker/mod.ts";
+import { lookAtSwarm, type SwarmLook } from "./_swarm.ts";
 import { liveProject } from "../deploy/mod.ts";
 import { formatTable, short } from "../table.ts";
 import { jsonDocument, type StatusStackJson } from "./json.ts";
@@ -96,6 +98,10 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
   }
   const last = lastByStack(history);
   const names = [...new Set([...deployed.keys(), ...Object.keys(bad)])].sort();
+  const swarm = projects === undefined ? new Map() : await lookAtSwarm(
+    new Swarm(deps.runner),
+    names.filter((n) => !projects?.has(liveProject(n, deployed.get(n)))),
+  ).catch(() => new Map<string, SwarmLook>());
   return names.map((name) => {
     const version = deployed.get(name);
     const entry = last.get(name);
@@ -111,8 +117,8 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
       tree: version?.tree ?? null,
       ...(version?.images === undefined ? {} : { images: version.images }),
       pending: (version?.pending ?? false) && !ended,
-      health: projects ? healthWords(summary) : "unknown",
-      services: projects ? servicesWords(summary) : "-",
+      health: projects ? swarm.get(name)?.health ?? healthWords(summary) : "unknown",
+      services: projects ? swarm.get(name)?.services ?? servicesWords(summary) : "-",
       last_result: entry?.result ?? null,
       last_time: entry?.time ?? null,
       last_message: entry?.message ?? null,

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config/mod.ts";
 import type { Deps } from "../deps.ts";
-import { Compose } from "../docker/mod.ts";
+import { Compose, Swarm } from "../docker/mod.ts";
 import { Queue } from "../queue.ts";
 import type { Head, Repo } from "../repo/mod.ts";
 import type { StatePaths } from "../state/mod.ts";
@@ -23,19 +23,22 @@ export interface DeployContext {
   head: Head;
   /** Compose, through the run's runner. */
   compose: Compose;
+  /** Swarm, through the run's runner (`mode: swarm` stacks). */
+  swarm: Swarm;
   /** The outside world. */
   deps: Deps;
   /** Serialises bad.json changes of this run (see `changeBad` in marks.ts). */
   badQueue: Queue;
 }
 
-/** Builds the context of a run: its compose and its bad.json queue come from the rest. */
+/** Builds the context of a run: its compose, swarm and bad.json queue come from the rest. */
 export function makeDeployContext(
-  base: Omit<DeployContext, "compose" | "badQueue">,
+  base: Omit<DeployContext, "compose" | "swarm" | "badQueue">,
 ): DeployContext {
   return {
     ...base,
     compose: new Compose(base.deps.runner, base.config.compose),
+    swarm: new Swarm(base.deps.runner),
     badQueue: new Queue(),
   };
 }

@@ -18,6 +18,8 @@ import { upAndCheck } from "./gate.ts";
 import type { DeployItem, PlanItem, RemoveItem, SkipBadItem } from "./plan.ts";
 import { liveProject } from "./projects.ts";
 import { deploySimple } from "./simple.ts";
+import { copySettings } from "./restore.ts";
+import { deploySwarm, removeSwarmStack } from "./swarm/mod.ts";
 import { filesTarget } from "./targets.ts";
 
 /** What a run's plan came to. */
@@ -127,6 +129,7 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
   try {
     const check = await preflight(ctx, item);
     if (!check.ok) return await refuse(ctx, item, check);
+    if (item.settings.mode === "swarm") return await adopted(item, await deploySwarm(ctx, item));
     const simple = (note?: string) => deploySimple(ctx, item, method, note, check.services);
     const done = await needsCanary(ctx, item)
       ? await deployCanary(ctx, item, simple)
@@ -136,14 +139,19 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
     const outcome = moved.length === 0
       ? done
       : { ...done, message: `${done.message} (${moved.join("; ")})` };
-    if (item.status !== "adopt") return outcome;
-    return { ...outcome, message: `adopted (${item.why}); ${outcome.message}` };
+    return adopted(item, outcome);
   } catch (error) {
     const host = hostFault(error);
     if (host !== undefined) throw host;
     // Docker or file errors end this stack's deploy, not the run.
     return { result: "failed", message: errorMessage(error), services: [], method };
   }
+}
+
+/** An adopted stack's outcome says what was replaced. */
+function adopted(item: DeployItem, outcome: Outcome): Outcome {
+  if (item.status !== "adopt") return outcome;
+  return { ...outcome, message: `adopted (${item.why}); ${outcome.message}` };
 }
 
 /**
@@ -194,12 +202,20 @@ async function restartRunning(
   }
 }
 
+/** A removed stack's mode: its settings here, else those of its running copy. */
+async function modeOf(ctx: DeployContext, item: RemoveItem): Promise<string> {
+  if (item.settings) return item.settings.mode;
+  const running = ctx.paths.running(item.name);
+  return (await copySettings(ctx, item.name, running, undefined))?.mode ?? "compose";
+}
+
 /** Takes a removed stack down (volumes kept) and empties its running folder (prune). */
 async function removeStack(ctx: DeployContext, item: RemoveItem): Promise<Outcome> {
   const running = ctx.paths.running(item.name);
   try {
     // Every copy: the live project may be the canary's second name.
     await takeDownStack(ctx, item.name, item.deployed);
+    const swarm = await modeOf(ctx, item) === "swarm" && await removeSwarmStack(ctx, item.name);
     const version = await readVersion(running);
     const moved = await clearVersions(ctx, item.name, [version?.tree]);
     await Deno.remove(running, { recursive: true });
@@ -208,9 +224,10 @@ async function removeStack(ctx: DeployContext, item: RemoveItem): Promise<Outcom
       : "";
     return {
       result: "removed",
-      message: `taken down: ${item.why}${kept}`,
+      message: `${swarm ? "removed from the swarm" : "taken down"}: ${item.why}${kept}`,
       services: [],
       method: "",
+      ...(swarm ? { mode: "swarm" as const } : {}),
     };
   } catch (error) {
     return {

@@ -20,3 +20,4 @@ export * from "./hooks.ts";
 export * from "./scripts.ts";
 export * from "./progress.ts";
 export * from "./preflight.ts";
+export { takeSwarmLock } from "./swarm/mod.ts";

@@ -176,16 +176,6 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return { ...base, status: "error", action: "refuse", why: "invalid deploy settings", problems };
   }
   const settings = result.settings;
-  if (settings.mode === "swarm") {
-    const problem = `${stack.path}: mode: "swarm" is not supported yet (planned); use "compose"`;
-    return {
-      ...base,
-      status: "error",
-      action: "refuse",
-      why: "unsupported mode",
-      problems: [problem],
-    };
-  }
   const images = input.images?.get(stack.name);
   const item = {
     ...base,

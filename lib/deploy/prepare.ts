@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { readBad, readDeployed, statePaths } from "../state/mod.ts";
 import { type Config, loadSettings, type SettingsResult } from "../config/mod.ts";
-import { engineOf, listProjects, type ProjectSummary } from "../docker/mod.ts";
+import { engineOf, listProjects, type ProjectSummary, Swarm } from "../docker/mod.ts";
 import {
   discoverStacks,
   type Head,
@@ -19,7 +19,7 @@ import {
   syncRepo,
 } from "../repo/mod.ts";
 import { followImages } from "../registry/mod.ts";
-import { type PlanItem, planRun } from "./plan.ts";
+import { type PlanItem, planRun, type ProjectCount } from "./plan.ts";
 import type { Deps } from "../deps.ts";
 import { ConfigError, DockerDownError, errorMessage } from "../errors.ts";
 import { unknownName } from "../names.ts";
@@ -89,7 +89,12 @@ export async function prepareRun(
     );
   }));
   const [deployed, bad, asked] = await local;
-  const projects = asked instanceof DockerDownError ? undefined : asked;
+  const swarmed = [...settings.values()].some((r) => r.settings?.mode === "swarm");
+  const projects = asked instanceof DockerDownError || asked === undefined
+    ? undefined
+    : swarmed
+    ? withStacks(asked, await askStacks(deps))
+    : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
   const images = await followImages({
     config,
@@ -143,6 +148,30 @@ async function askProjects(
     );
     return undefined;
   }
+}
+
+/** The swarm's stacks, when this engine is a manager that answers (else none are known). */
+async function askStacks(deps: Deps): Promise<Map<string, number>> {
+  try {
+    return await new Swarm(deps.runner).stacks();
+  } catch {
+    return new Map(); // not a manager: each swarm stack's deploy says so
+  }
+}
+
+/**
+ * The projects with the swarm's stacks added: a stack's services stand for
+ * its containers, which may run on other nodes than this one.
+ */
+function withStacks(
+  projects: Map<string, ProjectCount>,
+  stacks: Map<string, number>,
+): Map<string, ProjectCount> {
+  const all = new Map(projects);
+  for (const [name, services] of stacks) {
+    if (!all.has(name)) all.set(name, { containers: services, running: services });
+  }
+  return all;
 }
 
 function checkOnly(

@@ -6,6 +6,7 @@
  * stopped, not removed.
  * @module
  */
+import { basename, dirname } from "node:path";
 import type { ComposeTarget } from "../docker/mod.ts";
 import { upAndCheck } from "./gate.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
@@ -49,9 +50,9 @@ export async function restoreGood(
     pending: true,
     startedAt: ctx.deps.now().toISOString(),
   });
-  const goodSettings = await settingsOf(ctx, name, running, settings);
-  const target = await filesTarget(ctx, name, running, goodSettings);
-  const gate = await upAndCheck(ctx, target, goodSettings, "simple");
+  const own = await copySettings(ctx, name, running, settings);
+  const target = await filesTarget(ctx, name, running, own);
+  const gate = await upAndCheck(ctx, target, own, "simple");
   if (!gate.ok) {
     await compose.stop(labelTarget(ctx, name)).catch(() => {});
     return { ok: false, commit: good.commit, tree: good.tree, message: gate.message };
@@ -60,16 +61,19 @@ export async function restoreGood(
   return { ok: true, commit: good.commit, tree: good.tree, message: "healthy" };
 }
 
-/** The good version's own settings (its compose_files, timeout), else the new version's. */
-async function settingsOf(
+/**
+ * The own settings of the copy in `dir` (its compose_files, timeout, mode),
+ * else `fallback` (the new version's) when it has none that load.
+ */
+export async function copySettings<T extends DeploySettings | undefined>(
   ctx: DeployContext,
   name: string,
   dir: string,
-  fallback: DeploySettings,
-): Promise<DeploySettings> {
+  fallback: T,
+): Promise<DeploySettings | T> {
   const result = await loadSettings(
     dir,
-    `good_stacks/${name}`,
+    `${basename(dirname(dir))}/${name}`,
     await findComposeFile(dir),
     ctx.config.defaults,
   );

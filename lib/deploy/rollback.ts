@@ -13,6 +13,7 @@ import { clearLeftovers, rollbackAsCanary, tidyFolders, whyNotCanaryAt } from ".
 import type { DeployContext } from "./context.ts";
 import { liveProject } from "./projects.ts";
 import { restoreGood, type RolledBack } from "./restore.ts";
+import { restoreSwarmGood } from "./swarm/mod.ts";
 import { findComposeFile, labelTarget } from "./targets.ts";
 
 /** Puts `good_stacks/NAME` back in place; `fallback` settings serve when the good copy has none. */
@@ -34,6 +35,10 @@ export async function rollbackStack(
     ctx.config.defaults,
   );
   const settings = loaded.settings ?? fallback;
+  if (settings.mode === "swarm") {
+    const restored = await restoreSwarmGood(ctx, name, settings);
+    return restored === "none" ? "none" : { ...restored, method: settings.method, project: name };
+  }
   await clearLeftovers(ctx, name, deployed);
   const why = settings.method === "canary"
     ? await whyNotCanaryAt(ctx, name, dir, settings, live)

@@ -11,3 +11,5 @@ export * from "./health.ts";
 export * from "./networks.ts";
 export * from "./resources.ts";
 export * from "./pull.ts";
+export * from "./swarm.ts";
+export * from "./swarm_health.ts";

@@ -9,7 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { copyDir, copyEntry, listFiles } from "../fsutil.ts";
 import type { StatePaths } from "./paths.ts";
 import { readVersion, VERSION_FILE, type VersionInfo } from "./version.ts";
-import { PINS_FILE, samePins } from "./pins.ts";
+import { samePins } from "./pins.ts";
 
 /**
  * Empties `dir` before a new version goes in (docs/how-it-works.md#deploy-steps): deletes
@@ -29,7 +29,7 @@ export async function clearRunning(
   const moved: string[] = [];
   for (const file of await listFiles(dir)) {
     const path = join(dir, file);
-    if (file === VERSION_FILE || file === PINS_FILE || shipped?.has(file)) {
+    if (isGenerated(file) || shipped?.has(file)) {
       await Deno.remove(path);
     } else {
       await moveAside(path, join(orphansDir, file));
@@ -39,6 +39,18 @@ export async function clearRunning(
   await removeEmptyFolders(dir);
   return moved;
 }
+
+/**
+ * What autostack itself writes into a copy (`version.txt`, and the compose
+ * overrides it generates, named `.autostack-*`): deleted on clearing, never
+ * taken for a file a container wrote.
+ */
+export function isGenerated(file: string): boolean {
+  return file === VERSION_FILE || basename(file).startsWith(GENERATED_PREFIX);
+}
+
+/** The name prefix of the compose overrides autostack writes into a copy. */
+export const GENERATED_PREFIX = ".autostack-";
 
 /** Moves one file; across file systems (a bind-mounted base_dir) it copies, then removes. */
 async function moveAside(from: string, to: string): Promise<void> {

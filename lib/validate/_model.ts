@@ -28,6 +28,9 @@ export type Rule =
   | "data-in-stack"
   | "no-healthcheck"
   | "canary-cannot-run-twice"
+  | "swarm-refused"
+  | "swarm-ignored"
+  | "compose-ignores-deploy"
   | "image-not-followed";
 
 /** One thing `autostack validate` found. */

@@ -38,6 +38,8 @@ export interface SettingsContext {
 export interface StackSettings {
   /** The stack's method, when it could be read. */
   method?: Method;
+  /** The stack's deploy mode, when it could be read. */
+  mode?: DeploySettings["mode"];
   /** `image_updates` is on (docs/image-updates.md). */
   imageUpdates: boolean;
   /** Errors and warnings about the settings. */
@@ -47,7 +49,10 @@ export interface StackSettings {
 }
 
 /** The settings the checks use; their other keys only matter on the deploy host. */
-type Used = Pick<DeploySettings, "method" | "compose_files" | "pre_deploy" | "post_deploy">;
+type Used = Pick<
+  DeploySettings,
+  "method" | "mode" | "compose_files" | "pre_deploy" | "post_deploy"
+>;
 
 /** Reads and checks one stack's settings. */
 export async function checkSettings(
@@ -95,12 +100,9 @@ export async function checkSettings(
     const message = `${phase}: ${problem.message}`;
     findings.push({ ...base(stack, problem.rule), ...place(phase), message });
   }
-  return {
-    method: used.method,
-    imageUpdates: result.settings?.image_updates ?? false,
-    findings,
-    composeFiles: [stack.composeFile, ...extras],
-  };
+  const composeFiles = [stack.composeFile, ...extras];
+  const imageUpdates = result.settings?.image_updates ?? false;
+  return { method: used.method, mode: used.mode, imageUpdates, findings, composeFiles };
 }
 
 function fromProblem(stack: StackFolder, level: Finding["level"], rule: Finding["rule"]) {
@@ -126,7 +128,7 @@ function salvage(
   defaults: Partial<DeploySettings> = {},
 ): Used {
   const bad = new Set(errors.map((e) => e.key));
-  const keys = ["method", "methode", "compose_files", "pre_deploy", "post_deploy"];
+  const keys = ["method", "methode", "mode", "compose_files", "pre_deploy", "post_deploy"];
   const picked = isRecord(raw)
     ? Object.fromEntries(Object.entries(raw).filter(([k]) => keys.includes(k) && !bad.has(k)))
     : {};
@@ -135,6 +137,7 @@ function salvage(
   const post_deploy = values.post_deploy ?? defaults.post_deploy;
   return {
     method: values.method ?? defaults.method ?? "simple",
+    mode: values.mode ?? defaults.mode ?? "compose",
     compose_files: values.compose_files ?? defaults.compose_files ?? [],
     ...(pre_deploy === undefined ? {} : { pre_deploy }),
     ...(post_deploy === undefined ? {} : { post_deploy }),

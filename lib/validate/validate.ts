@@ -22,6 +22,8 @@ import { checkCompose, composeAvailable } from "./_compose.ts";
 import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
 import { imageFindings } from "./_images.ts";
+import { modeFindings } from "./_modes.ts";
+import { stackConfigFindings } from "./_stack_config.ts";
 import { checkSettings } from "./_settings.ts";
 import { readTextOrUndefined } from "../fsutil.ts";
 import { readYaml } from "../yaml_doc.ts";
@@ -124,9 +126,17 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
   const settings = await checkSettings(stack, ctx);
   const read = await readDocs(stack, dir, settings.composeFiles);
   if (read.errors.length > 0) return [...settings.findings, ...read.errors];
+  const where = { folder: stack.path, stack: stack.name };
+  const modes = settings.mode === undefined ? [] : modeFindings(read.docs, settings.mode, where);
   const locate = locator(read.docs, posix.join(stack.path, stack.composeFile));
+  if (settings.mode === "swarm" && ctx.compose !== undefined) {
+    const files = settings.composeFiles.map((name) => join(dir, name));
+    const file = posix.join(stack.path, stack.composeFile);
+    const swarm = { command: ctx.compose.command, files, where, file, locate };
+    modes.push(...await stackConfigFindings(ctx.runner, swarm));
+  }
   const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
-  if (project.model === undefined) return [...settings.findings, ...project.findings];
+  if (project.model === undefined) return [...settings.findings, ...project.findings, ...modes];
   const prefix = stack.path === "." ? "" : `${stack.path}/`;
   // A file stack ships its own files, not its whole folder.
   const files = new Set(
@@ -149,7 +159,7 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     method: settings.method,
     locate,
   });
-  return [...settings.findings, ...project.findings, ...rules, ...images];
+  return [...settings.findings, ...project.findings, ...modes, ...rules, ...images];
 }
 
 function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {

@@ -38,6 +38,7 @@ Deno.test("planJson() names each stack `stack` and gives [] for no files, never 
     stack: "api",
     status: "unchanged",
     action: "none",
+    mode: null,
     why: "",
     path: null,
     tree: null,

@@ -170,12 +170,13 @@ Deno.test("planRun() limits the plan to --stack names", () => {
   assert.deepEqual(statuses(input({ stacks, only: ["b"] })), [["b", "new", "deploy"]]);
 });
 
-Deno.test("planRun() refuses mode: swarm, which is not supported yet, naming the key", () => {
-  const plan = planRun(input({ settings: new Map([["web", ok({ mode: "swarm" })]]) }));
-  const item = plan[0];
-  assert.deepEqual([item?.status, item?.action], ["error", "refuse"]);
-  assert.equal(item?.action, "refuse");
-  assert.match(item.problems?.[0] ?? "", /mode: "swarm" is not supported yet/);
+Deno.test("planRun() plans a mode: swarm stack like any other: new, then unchanged while its services run", () => {
+  const settings = new Map([["web", ok({ mode: "swarm" })]]);
+  assert.deepEqual(planRun(input({ settings }))[0]?.status, "new");
+  const deployed = new Map([["web", version("tree-web")]]);
+  const stacks = new Map([["web", { containers: 1, running: 1 }]]);
+  const item = planRun(input({ settings, deployed, projects: stacks }))[0];
+  assert.deepEqual([item?.status, item?.action], ["unchanged", "none"]);
 });
 
 Deno.test("planRun() starts the deployed version again when the repo's is bad and containers are gone", () => {

@@ -1,0 +1,149 @@
+/**
+ * The deploy of a `mode: swarm` stack (docs/swarm.md#deploy-steps): the old
+ * version is not taken down (Swarm updates services in place), so the steps
+ * are: check the engine is a manager → keep the running version as the good
+ * copy when it is healthy → `pre_deploy` → copy + `version.txt` (pending) →
+ * `docker stack deploy` → wait until converged and healthy (not healthy: the
+ * good copy is deployed back and the version marked bad) → `post_deploy`.
+ * @module
+ */
+import { join } from "node:path";
+import type { DeploySettings } from "../../config/mod.ts";
+import type { Outcome } from "../../outcome.ts";
+import { copyStack } from "../../repo/mod.ts";
+import { clearBad, readVersion, saveGood, writeVersion } from "../../state/mod.ts";
+import { clearVersions } from "../clear.ts";
+import { checkpoint, type DeployContext } from "../context.ts";
+import type { Gate } from "../gate.ts";
+import { holdBack, hookEnv, hookFailure, runHook } from "../hooks.ts";
+import { changeBad, markVersionBad } from "../marks.ts";
+import type { DeployItem } from "../plan.ts";
+import { labelTarget } from "../targets.ts";
+import { deployAndWait, lookAt } from "./gate.ts";
+import { restoreSwarmGood, swarmFiles, tidyObjects } from "./restore.ts";
+
+/** The one line a swarm stack fails with on an engine that cannot deploy stacks. */
+export const NEEDS_MANAGER =
+  "mode: swarm needs a swarm manager (docker swarm init, or run on a manager)";
+
+/**
+ * Deploys the repo's version of a swarm stack; `canary` means a start-first
+ * rolling update. Throws only on Docker or file errors, which the caller
+ * turns into a `failed` outcome.
+ */
+export async function deploySwarm(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
+  return { ...await swarmSteps(ctx, item), mode: "swarm" };
+}
+
+async function swarmSteps(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
+  const { name, stack, settings } = item;
+  const method = settings.method;
+  if (await ctx.swarm.role() !== "manager") {
+    return { result: "failed", message: NEEDS_MANAGER, services: [], method };
+  }
+  const { paths } = ctx;
+  const running = paths.running(name);
+  const oldVersion = item.deployed ?? await readVersion(running);
+  if (oldVersion !== undefined && !oldVersion.pending) {
+    // The version Swarm runs now, seen healthy, is the one to go back to; a
+    // version saved as good when its deploy turned healthy needs no new look.
+    const good = await readVersion(paths.good(name));
+    if (good?.tree !== oldVersion.tree && (await lookAt(ctx, name)).status === "healthy") {
+      await saveGood(paths, name, ctx.config.keep_releases);
+    }
+  }
+  await leaveCompose(ctx, name);
+  checkpoint(ctx, name, "after_stop");
+
+  const scriptEnv = hookEnv(ctx, name, stack.tree, oldVersion?.commit);
+  const repoDir = join(paths.repo, stack.path);
+  let output = "";
+  if (settings.pre_deploy) {
+    const pre = await runHook(ctx, "pre_deploy", settings.pre_deploy, settings, repoDir, scriptEnv);
+    output = pre.tail;
+    if (!pre.ok) {
+      return await holdBack(ctx, item, hookFailure("pre_deploy", pre, method, "nothing changed"));
+    }
+  }
+
+  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true };
+  await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
+  checkpoint(ctx, name, "after_clear");
+  await copyStack(paths.repo, stack, running);
+  await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
+  checkpoint(ctx, name, "after_copy");
+
+  const how = method === "blind" ? "blind" : "simple";
+  const what = await swarmFiles(ctx, name, running, settings);
+  const gate = await deployAndWait(ctx, name, what, how, settings.health_timeout);
+  if (!gate.ok) return await onUnhealthy(ctx, item, gate);
+  await writeVersion(running, { ...version, pending: false });
+  if (how === "simple") await saveGood(paths, name, ctx.config.keep_releases);
+  await tidyObjects(ctx, name, what.names);
+  const lifted = item.bad !== undefined &&
+    await changeBad(ctx, () => clearBad(paths.bad, name));
+  const message = (how === "blind" ? "deployed to the swarm (blind: no health check)" : "healthy") +
+    (lifted ? "; its bad mark was lifted" : "");
+  if (settings.post_deploy) {
+    const post = await runHook(
+      ctx,
+      "post_deploy",
+      settings.post_deploy,
+      settings,
+      repoDir,
+      scriptEnv,
+    );
+    output = [output, post.tail].filter((t) => t !== "").join("\n");
+    if (!post.ok) {
+      return hookFailure("post_deploy", post, method, `the new version is ${message}`);
+    }
+  }
+  return { result: "deployed", message, services: [], method, output: output || undefined };
+}
+
+/**
+ * A compose project of the stack's name (the stack ran in Compose mode, or was
+ * started by hand) is taken down: its ports and names would clash.
+ */
+async function leaveCompose(ctx: DeployContext, name: string): Promise<void> {
+  const containers = await ctx.compose.containers(name);
+  if (containers.length > 0) await ctx.compose.down(labelTarget(ctx, name));
+}
+
+/** A version that failed its gate: the good copy goes back, then the bad mark. */
+async function onUnhealthy(ctx: DeployContext, item: DeployItem, gate: Gate): Promise<Outcome> {
+  const { name, settings } = item;
+  const markOn = settings.mark_bad ?? ctx.config.mark_bad;
+  const after = await afterUnhealthy(ctx, name, settings);
+  // Marked once the rollback is over (see simple.ts): a run killed meanwhile retries it.
+  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
+  return {
+    result: after.result,
+    message: `${gate.message}${markOn ? "; version marked bad" : ""}; ${after.message}`,
+    services: gate.services,
+    method: settings.method,
+  };
+}
+
+async function afterUnhealthy(
+  ctx: DeployContext,
+  name: string,
+  settings: DeploySettings,
+): Promise<{ result: "failed" | "rolled_back"; message: string }> {
+  if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
+  const restored = await restoreSwarmGood(ctx, name, settings);
+  if (restored === "none") {
+    // As Compose stops the containers: a broken version is not left restarting.
+    await ctx.swarm.remove(name);
+    return {
+      result: "failed",
+      message: "no good version to go back to: removed (docker stack rm)",
+    };
+  }
+  const commit = restored.commit.slice(0, 7);
+  if (restored.ok) return { result: "rolled_back", message: `back on ${commit}` };
+  return {
+    result: "failed",
+    message: `the good version ${commit} is not healthy either (${restored.message})`,
+  };
+}

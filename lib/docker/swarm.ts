@@ -1,0 +1,292 @@
+/**
+ * The Swarm CLI for `mode: swarm` (docs/swarm.md): pure argument builders and
+ * parsers of `docker info`, `docker service ls|inspect|ps` output, and a thin
+ * {@link Swarm} wrapper that runs them through the injected {@link Runner}.
+ * Everything is found by the stack label `com.docker.stack.namespace`, so no
+ * compose file is needed to look at, or take down, a deployed stack.
+ * @module
+ */
+import { z } from "zod";
+import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
+import { formatDuration } from "../duration.ts";
+import { type Runner, tail } from "../process.ts";
+import { ENGINE_TIMEOUT_MS } from "./containers.ts";
+
+/** The label Swarm puts on every object of a stack. */
+export const STACK_LABEL = "com.docker.stack.namespace";
+
+/** What this engine is to the swarm: only a manager can deploy stacks. */
+export type SwarmRole = "manager" | "worker" | "none";
+
+/** A service of a stack, as one look at the swarm sees it. */
+export interface SwarmService {
+  /** Full service name (`STACK_SERVICE`). */
+  name: string;
+  /** `replicated`, `global`, `replicated-job` or `global-job`. */
+  mode: string;
+  /** Tasks the service should run (replicas, or eligible nodes for global); undefined for jobs. */
+  desired: number | undefined;
+  /** Swarm's own update state: `updating`, `completed`, `paused`, `rollback_*`; "" when none. */
+  updateState: string;
+  /** Swarm's message about that update state. */
+  updateMessage: string;
+}
+
+/** One task (container slot) of a service. */
+export interface SwarmTask {
+  /** Task id. */
+  id: string;
+  /** The service it belongs to (full name). */
+  service: string;
+  /** What the orchestrator wants: `running`, `shutdown`, `ready`, … */
+  desired: string;
+  /** Where it is: `running`, `starting` (healthcheck not passed yet), `failed`, … */
+  state: string;
+  /** The task's error (`task: non-zero exit (1)`), "" when none. */
+  error: string;
+}
+
+/** How long `docker stack deploy` may take: it only sends specs, it does not wait. */
+export const STACK_DEPLOY_TIMEOUT_MS = 300_000;
+
+/**
+ * `docker stack deploy` of `files` as stack `name`. `--resolve-image never`:
+ * the image reference is given to the nodes as written, so images that exist
+ * only locally (no registry, as on a one-node swarm) deploy; `changed` or
+ * `always` would ask a registry for a digest and fail for them. Images pinned
+ * by digest (image updates) stay exact either way.
+ */
+export function stackDeployArgs(name: string, files: readonly string[]): string[] {
+  const out = ["docker", "stack", "deploy", "--prune", "--with-registry-auth"];
+  out.push("--resolve-image", "never");
+  for (const file of files) out.push("-c", file);
+  return [...out, name];
+}
+
+const SwarmInfo = z.object({
+  LocalNodeState: z.string(),
+  ControlAvailable: z.boolean().optional(),
+});
+
+/** Reads `docker info --format '{{json .Swarm}}'` into this engine's {@link SwarmRole}. */
+export function parseSwarmRole(stdout: string): SwarmRole {
+  const info = SwarmInfo.safeParse(parseJson(stdout.trim(), "docker info"));
+  if (!info.success) {
+    throw new ComposeError("cannot read docker info: no swarm state in its output");
+  }
+  if (info.data.LocalNodeState !== "active") return "none";
+  return info.data.ControlAvailable ? "manager" : "worker";
+}
+
+const ServiceLine = z.object({ Name: z.string(), Mode: z.string(), Replicas: z.string() });
+
+/** Parses `docker service ls --format json`: one object per line. */
+export function parseServiceList(stdout: string): z.infer<typeof ServiceLine>[] {
+  return jsonLines(stdout, "docker service ls").map((value, i) => {
+    const parsed = ServiceLine.safeParse(value);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker service ls, line ${i + 1}: missing fields`);
+    }
+    return parsed.data;
+  });
+}
+
+/** The desired task count in a `service ls` Replicas cell (`1/2`, `0/1 (max 1 per node)`). */
+export function desiredOf(mode: string, replicas: string): number | undefined {
+  if (mode.endsWith("job")) return undefined;
+  const match = /^\d+\/(\d+)/.exec(replicas);
+  return match ? Number(match[1]) : undefined;
+}
+
+const ServiceInspect = z.object({
+  Spec: z.object({ Name: z.string() }),
+  UpdateStatus: z.object({ State: z.string().optional(), Message: z.string().optional() })
+    .nullish(),
+});
+
+/** Parses `docker service inspect` into each service's update state and message, by name. */
+export function parseUpdateStatus(stdout: string): Map<string, { state: string; message: string }> {
+  const out = new Map<string, { state: string; message: string }>();
+  if (stdout.trim() === "") return out;
+  const values = parseJson(stdout, "docker service inspect");
+  if (!Array.isArray(values)) throw new ComposeError("expected a JSON array from docker");
+  values.forEach((value, i) => {
+    const parsed = ServiceInspect.safeParse(value);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker service inspect, entry ${i + 1}`);
+    }
+    const status = parsed.data.UpdateStatus;
+    out.set(parsed.data.Spec.Name, {
+      state: status?.State ?? "",
+      message: status?.Message ?? "",
+    });
+  });
+  return out;
+}
+
+const TaskLine = z.object({
+  ID: z.string(),
+  Name: z.string(),
+  DesiredState: z.string(),
+  CurrentState: z.string(),
+  Error: z.string(),
+});
+
+/**
+ * Parses `docker service ps --format json` of `services`. A task's name is
+ * `SERVICE.SLOT` (replicated) or `SERVICE.NODE` (global); the longest service
+ * name it starts with is its service. States are lower-cased first words
+ * (`Running 5 seconds ago` → `running`); the CLI quotes errors, we do not.
+ */
+export function parseTaskList(stdout: string, services: readonly string[]): SwarmTask[] {
+  const byLength = [...services].sort((a, b) => b.length - a.length);
+  return jsonLines(stdout, "docker service ps").flatMap((value, i) => {
+    const parsed = TaskLine.safeParse(value);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker service ps, line ${i + 1}: missing fields`);
+    }
+    const t = parsed.data;
+    const service = byLength.find((s) => t.Name.startsWith(`${s}.`));
+    if (service === undefined) return [];
+    return [{
+      id: t.ID,
+      service,
+      desired: firstWord(t.DesiredState),
+      state: firstWord(t.CurrentState),
+      error: t.Error.replace(/^"(.*)"$/, "$1"),
+    }];
+  });
+}
+
+const StackLine = z.object({ Name: z.string(), Services: z.string() });
+
+/** Parses `docker stack ls --format json` into the number of services per stack name. */
+export function parseStackList(stdout: string): Map<string, number> {
+  const out = new Map<string, number>();
+  jsonLines(stdout, "docker stack ls").forEach((value, i) => {
+    const parsed = StackLine.safeParse(value);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker stack ls, line ${i + 1}: missing fields`);
+    }
+    out.set(parsed.data.Name, Number(parsed.data.Services) || 0);
+  });
+  return out;
+}
+
+/** Runs the swarm commands of autostack; every method throws {@link ComposeError} on failure. */
+export class Swarm {
+  readonly #runner: Runner;
+  #role: Promise<SwarmRole> | undefined;
+
+  /** Wraps `runner`. */
+  constructor(runner: Runner) {
+    this.#runner = runner;
+  }
+
+  /** This engine's role, asked once per run (`docker info`). */
+  role(): Promise<SwarmRole> {
+    this.#role ??= this.#call(["docker", "info", "--format", "{{json .Swarm}}"], "info")
+      .then(parseSwarmRole);
+    // A failed look is not remembered: the next stack asks again.
+    this.#role.catch(() => this.#role = undefined);
+    return this.#role;
+  }
+
+  /**
+   * `docker stack deploy` of `files` as `name` (returns before anything
+   * runs). Swarm refuses a service update whose spec version moved meanwhile
+   * (`update out of sequence`, when its own updater wrote the service between
+   * the CLI's read and write): the deploy is sent again, a few times.
+   */
+  async deploy(name: string, files: readonly string[], env: Record<string, string> = {}) {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#call(stackDeployArgs(name, files), "stack deploy", {
+          timeoutMs: STACK_DEPLOY_TIMEOUT_MS,
+          env,
+        });
+        return;
+      } catch (error) {
+        if (attempt >= 3 || !/update out of sequence/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */
+  async remove(name: string): Promise<void> {
+    await this.#call(["docker", "stack", "rm", name], "stack rm");
+  }
+
+  /** The stack's services with their desired count and Swarm's update state. */
+  async services(name: string): Promise<SwarmService[]> {
+    const listed = parseServiceList(
+      await this.#call(
+        ["docker", "service", "ls", "--filter", `label=${STACK_LABEL}=${name}`, "--format", "json"],
+        "service ls",
+      ),
+    );
+    if (listed.length === 0) return [];
+    const names = listed.map((s) => s.Name);
+    const updates = parseUpdateStatus(
+      await this.#call(["docker", "service", "inspect", ...names], "service inspect"),
+    );
+    return listed.map((s) => ({
+      name: s.Name,
+      mode: s.Mode,
+      desired: desiredOf(s.Mode, s.Replicas),
+      updateState: updates.get(s.Name)?.state ?? "",
+      updateMessage: updates.get(s.Name)?.message ?? "",
+    }));
+  }
+
+  /**
+   * The tasks of `services` that run their current spec (the engine's
+   * `_up-to-date` filter, the one `docker service update` watches with):
+   * older tasks, still running during a rolling update, are left out.
+   */
+  async currentTasks(services: readonly string[]): Promise<SwarmTask[]> {
+    if (services.length === 0) return [];
+    const args = ["docker", "service", "ps", "--no-trunc", "--filter", "_up-to-date=true"];
+    const out = await this.#call([...args, "--format", "json", ...services], "service ps");
+    return parseTaskList(out, services);
+  }
+
+  /** Every stack on the swarm with its number of services (one `stack ls`). */
+  async stacks(): Promise<Map<string, number>> {
+    return parseStackList(
+      await this.#call(["docker", "stack", "ls", "--format", "json"], "stack ls"),
+    );
+  }
+
+  async #call(
+    cmd: string[],
+    verb: string,
+    opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? ENGINE_TIMEOUT_MS;
+    const r = await this.#runner.run(cmd, { timeoutMs, env: opts.env });
+    if (r.code === 0) return r.stdout;
+    const why = r.code === 124 ? `timed out after ${formatDuration(timeoutMs)}` : `exit ${r.code}`;
+    if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
+    const detail = tail(r.stderr, 5);
+    throw new ComposeError(`docker ${verb} failed (${why})${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+function jsonLines(stdout: string, what: string): unknown[] {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((line) => parseJson(line, what));
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ComposeError(`cannot read ${what} output: not JSON: ${text.slice(0, 120)}`, {
+      cause: error,
+    });
+  }
+}
+
+function firstWord(text: string): string {
+  return (text.trim().split(/\s+/)[0] ?? "").toLowerCase();
+}

@@ -1,0 +1,106 @@
+/**
+ * Swarm for the `mode: swarm` e2e tests: a one-node swarm (made when the
+ * engine is in none), the stack's tasks as Docker sees them, what each running
+ * replica serves, and removing a stack until its containers are gone.
+ * @module
+ */
+import { daxRunner } from "../../lib/process.ts";
+import { requireDocker, TEST_IMAGE } from "./_docker.ts";
+
+/** Docker with a swarm this engine manages (`docker swarm init` on loopback when there is none). */
+export async function requireSwarm(): Promise<void> {
+  await requireDocker();
+  const info = await daxRunner.run(["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"]);
+  if (info.stdout.trim() === "active") return;
+  const init = await daxRunner.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"]);
+  if (init.code !== 0) throw new Error(`docker swarm init failed: ${init.stderr}`);
+}
+
+/** `docker stack rm NAME`, then waits until its containers are gone. */
+export async function removeStack(name: string): Promise<void> {
+  await daxRunner.run(["docker", "stack", "rm", name]);
+  for (let i = 0; i < 240; i++) {
+    const left = await daxRunner.run([
+      "docker",
+      "ps",
+      "-aq",
+      "--filter",
+      `label=com.docker.stack.namespace=${name}`,
+    ]);
+    const nets = await daxRunner.run([
+      "docker",
+      "network",
+      "ls",
+      "-q",
+      "--filter",
+      `label=com.docker.stack.namespace=${name}`,
+    ]);
+    if (left.stdout.trim() === "" && nets.stdout.trim() === "") return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`stack ${name}: containers still there after docker stack rm`);
+}
+
+/** What each running replica of `STACK_SERVICE` serves (its `/w/v`), sorted; stopping ones left out. */
+export async function servedBy(stack: string, service = "web"): Promise<string[]> {
+  const ids = await daxRunner.run([
+    "docker",
+    "ps",
+    "-q",
+    "--filter",
+    `label=com.docker.swarm.service.name=${stack}_${service}`,
+    "--filter",
+    "status=running",
+  ]);
+  const out: string[] = [];
+  for (const id of ids.stdout.split("\n").filter((l) => l.trim() !== "")) {
+    const r = await daxRunner.run(["docker", "exec", id, "cat", "/w/v"]);
+    // An old task stopping after a start-first update serves no more.
+    if (r.code !== 0 && /is not running/.test(r.stderr)) continue;
+    out.push(r.code === 0 ? r.stdout.trim() : `(exec failed: ${r.stderr.trim()})`);
+  }
+  return out.sort();
+}
+
+/** The service's update state as Swarm reports it (`completed`, `rollback_completed`, …, or ""). */
+export async function updateState(stack: string, service = "web"): Promise<string> {
+  const r = await daxRunner.run([
+    "docker",
+    "service",
+    "inspect",
+    `${stack}_${service}`,
+    "--format",
+    "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}",
+  ]);
+  return r.stdout.trim();
+}
+
+/**
+ * A swarm stack file: `web`, `replicas` busybox replicas serving `version` at
+ * `/w/v`, healthy only when `healthy`; updates all at once with a short
+ * monitor, so a test waits seconds, not minutes; `update` adds to `update_config`.
+ */
+export function swarmCompose(
+  version: string,
+  opts: { replicas?: number; healthy?: boolean; update?: Record<string, string> } = {},
+): string {
+  const probe = opts.healthy === false ? "false" : "timeout 2 wget -qO- http://127.0.0.1:8080/v";
+  const update = Object.entries({ parallelism: "0", monitor: "1s", ...opts.update })
+    .map(([k, v]) => `        ${k}: ${v}`).join("\n");
+  return `services:
+  web:
+    image: ${TEST_IMAGE}
+    init: true
+    command: ["sh", "-c", "mkdir -p /w && echo ${version} > /w/v && exec httpd -f -p 8080 -h /w"]
+    healthcheck:
+      test: ["CMD", "sh", "-c", "${probe}"]
+      interval: 1s
+      timeout: 3s
+      retries: 2
+      start_period: 1s
+    deploy:
+      replicas: ${opts.replicas ?? 2}
+      update_config:
+${update}
+`;
+}

@@ -91,7 +91,7 @@ Deno.test({
         assert.match(
           dry.stdout,
           new RegExp(
-            `${name}\\s+changed\\s+\\S+\\s+\\S+\\s+image app: ${v1.digest.slice(0, 19)}… → ${
+            `${name}\\s+changed\\s.*\\simage app: ${v1.digest.slice(0, 19)}… → ${
               v2.digest.slice(0, 19)
             }…`,
           ),

@@ -82,6 +82,7 @@ const stopSignal = () => {
 try {
   const code = await main(Deno.args, {
     runner: daxRunner,
+    fetch: (input, init) => fetch(input, init),
     logger: streamLogger(log.level, err),
     env,
     cwd: Deno.cwd(),

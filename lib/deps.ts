@@ -1,7 +1,7 @@
 /**
  * The outside world a command needs, gathered in one object that `main.ts`
- * builds from the real process and tests build from fakes: processes, clock,
- * output streams, logger, environment.
+ * builds from the real process and tests build from fakes: processes, HTTP,
+ * clock, output streams, logger, environment.
  * @module
  */
 import type { Logger } from "./log.ts";
@@ -11,6 +11,8 @@ import type { Runner } from "./process.ts";
 export interface Deps {
   /** Runs git, docker and scripts. */
   runner: Runner;
+  /** The HTTP client for image registries (docs/image-updates.md). */
+  fetch: typeof fetch;
   /** Where warnings and progress go (stderr). */
   logger: Logger;
   /** The process environment (for `AUTOSTACK_*`). */

@@ -94,6 +94,8 @@ export interface HistoryEntry {
   mode?: "swarm";
   /** The tail of a script's output. */
   output?: string;
+  /** With `image_updates`: the digests of the version (docs/image-updates.md). */
+  images?: { service: string; image: string; digest: string }[];
 }
 
 // The library's public types are written out (JSR's no-slow-types); the schema
@@ -111,6 +113,8 @@ const HistoryEntrySchema: z.ZodType<HistoryEntry> = z.object({
   project: z.string().optional(),
   mode: z.literal("swarm").optional(),
   output: z.string().optional(),
+  images: z.array(z.object({ service: z.string(), image: z.string(), digest: z.string() }))
+    .optional(),
 });
 
 /** `value` (a parsed history line) as an entry, or `undefined` when it is not one. */
@@ -151,6 +155,8 @@ export interface EntryContext {
   ms: number;
   /** The project live afterwards when the outcome does not say (the deployed one). */
   project: string;
+  /** The image pins of the version, when it has them. */
+  images?: { service: string; image: string; digest: string }[];
 }
 
 /** The history entry of an outcome: the one place an entry is put together. */
@@ -168,5 +174,6 @@ export function historyEntry(at: EntryContext, outcome: Outcome): HistoryEntry {
     project: outcome.project ?? at.project,
     ...(outcome.mode ? { mode: outcome.mode } : {}),
     ...(outcome.output ? { output: outcome.output } : {}),
+    ...(at.images === undefined ? {} : { images: at.images }),
   };
 }

@@ -2,7 +2,8 @@
 # Idempotent machine set-up for autostack's tests and demo (Debian 12, root):
 # the Docker 26 engine and Compose v2 from Debian trixie (through a separate
 # apt source list, so the host's own sources stay bookworm), busybox-static,
-# age (the secrets tests make age files with it), a running dockerd, and the
+# age (the secrets tests make age files with it), Debian's docker-registry
+# (started by the image-update tests on loopback), a running dockerd, and the
 # local busybox test image (no registry is reachable from our hosts). An
 # engine that does not come from Debian's docker.io (docker-ce, a static
 # install) is never replaced: it is used as is.
@@ -32,6 +33,16 @@ install_age() {
   log "installing age"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
+}
+
+# Debian's docker-registry (bookworm 2.8): the image-update tests run their own
+# copy of it on a loopback port (tests/e2e/_registry.ts), never the packaged service.
+install_registry() {
+  if installed docker-registry; then return; fi
+  log "installing docker-registry"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+    docker-registry >/dev/null
 }
 
 # apt options that read only the trixie list in $STATE and keep its package
@@ -169,6 +180,7 @@ DOCKERFILE
 
 install_busybox
 install_age
+install_registry
 install_engine
 install_compose
 start_daemon

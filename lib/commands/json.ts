@@ -25,6 +25,13 @@ export interface Versioned {
 /** A stack's outcome in JSON: a history entry with `at` for `time`. */
 export type OutcomeJson = Omit<HistoryEntry, "time"> & { at: string };
 
+/** A service's image pinned by digest (docs/image-updates.md). */
+export interface PinJson {
+  service: string;
+  image: string;
+  digest: string;
+}
+
 /** A bad mark in JSON. */
 export interface MarkJson {
   stack: string;
@@ -32,6 +39,8 @@ export interface MarkJson {
   commit: string;
   at: string;
   reason: string;
+  /** With `image_updates`: the digests of the version marked. */
+  images?: PinJson[];
 }
 
 /** `run --json`, `rollback --json`. */
@@ -77,6 +86,8 @@ export interface StatusStackJson {
   health: string;
   /** Containers running healthy (or done, for one-shot jobs) of all its containers, e.g. `2/2`. */
   services: string;
+  /** With `image_updates`: the digests it was deployed with. */
+  images?: PinJson[];
   last: { result: Result; at: string; message: string } | null;
   bad: Omit<MarkJson, "stack"> | null;
 }
@@ -106,6 +117,10 @@ export interface ErrorJson extends Versioned {
   error: { message: string; code: number };
 }
 
+const Pins = z.array(
+  z.strictObject({ service: z.string(), image: z.string(), digest: z.string() }),
+);
+
 /** A stack's outcome: a history entry, with `at` for its time. */
 export const OutcomeJsonSchema: z.ZodType<OutcomeJson> = z.strictObject({
   at: Time,
@@ -120,6 +135,7 @@ export const OutcomeJsonSchema: z.ZodType<OutcomeJson> = z.strictObject({
   project: z.string().optional(),
   mode: z.literal("swarm").optional(),
   output: z.string().optional(),
+  images: Pins.optional(),
 });
 
 /** A bad mark, with the stack it belongs to. */
@@ -129,6 +145,7 @@ export const MarkJsonSchema: z.ZodType<MarkJson> = z.strictObject({
   commit: z.string(),
   at: z.string(),
   reason: z.string(),
+  images: Pins.optional(),
 });
 
 /** `run --json` and `rollback --json`: the outcomes written. */
@@ -170,12 +187,14 @@ export const StatusJsonSchema: z.ZodType<StatusJson> = z.strictObject({
     pending: z.boolean(),
     health: z.string(),
     services: z.string(),
+    images: Pins.optional(),
     last: z.strictObject({ result: z.enum(RESULTS), at: Time, message: z.string() }).nullable(),
     bad: z.strictObject({
       tree: z.string(),
       commit: z.string(),
       at: z.string(),
       reason: z.string(),
+      images: Pins.optional(),
     }).nullable(),
   })),
 });
@@ -212,7 +231,8 @@ export function outcomeJson(entry: HistoryEntry): OutcomeJson {
 
 /** A bad mark as JSON: `marked_at` is `at`. Pure. */
 export function markJson(stack: string, mark: BadMark): MarkJson {
-  return { stack, tree: mark.tree, commit: mark.commit, at: mark.marked_at, reason: mark.reason };
+  const { marked_at, ...rest } = mark;
+  return { stack, ...rest, at: marked_at };
 }
 
 /** A document, pretty-printed, with its `schema_version` first. */

@@ -15,6 +15,7 @@ import {
   promoteRelease,
   readVersion,
   type Release,
+  sameVersion,
   type StatePaths,
   statePaths,
   type VersionInfo,
@@ -53,7 +54,7 @@ export async function rollbackCommand(
     head: { commit: good.commit, tree: good.tree },
     deps,
   });
-  if (current && !current.pending && current.tree === good.tree) {
+  if (current && !current.pending && sameVersion(current, good)) {
     // Putting the same version back would only restart it, with downtime.
     const live = labelTarget(ctx, current.project ?? name);
     if ((await checkHealth(ctx.compose, live)).status === "healthy") {
@@ -66,12 +67,13 @@ export async function rollbackCommand(
     }
   }
   const started = deps.now().getTime();
-  if (current && current.tree !== good.tree && config.mark_bad) {
+  if (current && !sameVersion(current, good) && config.mark_bad) {
     await markBad(paths.bad, name, {
       tree: current.tree,
       commit: current.commit,
       marked_at: deps.now().toISOString(),
       reason: "rolled back by hand (autostack rollback)",
+      ...(current.images === undefined ? {} : { images: current.images }),
     });
   }
   const settings = { ...SETTINGS_DEFAULTS, ...config.defaults };
@@ -131,7 +133,8 @@ async function chooseVersion(
       { exitCode: 2 },
     );
   }
-  const runsGood = current !== undefined && !current.pending && good?.tree === current.tree;
-  const before = releases.find((r) => r.version.tree !== current?.tree);
+  const runsGood = current !== undefined && !current.pending && good !== undefined &&
+    sameVersion(good, current);
+  const before = releases.find((r) => current === undefined || !sameVersion(r.version, current));
   return runsGood && before !== undefined ? before : "good";
 }

@@ -13,6 +13,7 @@ import {
   readBadLenient,
   readDeployed,
   readHistory,
+  samePins,
   statePaths,
 } from "../state/mod.ts";
 import type { StatusCommand } from "../cli.ts";
@@ -114,6 +115,7 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
       project,
       commit: version?.commit ?? null,
       tree: version?.tree ?? null,
+      ...(version?.images === undefined ? {} : { images: version.images }),
       pending: (version?.pending ?? false) && !ended,
       health: projects ? swarm.get(name)?.health ?? healthWords(summary) : "unknown",
       services: projects ? swarm.get(name)?.services ?? servicesWords(summary) : "-",
@@ -143,7 +145,7 @@ export function formatStatus(stacks: readonly StackStatus[]): string[] {
       s.stack,
       s.project,
       `${short(s.commit ?? undefined)}${s.pending ? " (pending)" : ""}`,
-      short(s.tree ?? undefined),
+      short(s.tree ?? undefined) + pinsWords(s.images),
       s.services,
       s.health,
       s.last_result ?? "-",
@@ -154,6 +156,11 @@ export function formatStatus(stacks: readonly StackStatus[]): string[] {
   return formatTable(rows);
 }
 
+/** ` app@sha256:1a2b3c4d5e6f`: the digests a stack was deployed with, after its tree. */
+function pinsWords(images: StackStatus["images"]): string {
+  return (images ?? []).map((p) => ` ${p.service}@${p.digest.slice(0, 19)}`).join("");
+}
+
 /** One stack's status as JSON (docs/json-output.md#status---json). Pure. */
 export function statusJson(s: StackStatus): StatusStackJson {
   const { last_result, last_time, last_message, bad, ...rest } = s;
@@ -162,9 +169,13 @@ export function statusJson(s: StackStatus): StatusStackJson {
     last: last_result === null
       ? null
       : { result: last_result, at: last_time ?? "", message: last_message ?? "" },
-    bad: bad === null
-      ? null
-      : { tree: bad.tree, commit: bad.commit, at: bad.marked_at, reason: bad.reason },
+    bad: bad === null ? null : {
+      tree: bad.tree,
+      commit: bad.commit,
+      at: bad.marked_at,
+      reason: bad.reason,
+      ...(bad.images === undefined ? {} : { images: bad.images }),
+    },
   };
 }
 
@@ -197,7 +208,9 @@ function whyUnwell(s: StackStatus): string | undefined {
   if (s.commit === null) return "not deployed";
   if (s.pending) return "a deploy is in flight or was interrupted";
   if (s.health !== "healthy") return s.health;
-  if (s.bad !== null && s.bad.tree !== s.tree) {
+  // A mark of another tree, or of other digests behind the same tree (docs/image-updates.md).
+  const otherPins = s.bad?.images !== undefined && !samePins(s.bad.images, s.images ?? []);
+  if (s.bad !== null && (s.bad.tree !== s.tree || otherPins)) {
     return `its repo version is marked bad: ${s.bad.reason}`;
   }
   if (s.last_result !== null && FAILURES.has(s.last_result)) {

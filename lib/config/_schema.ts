@@ -35,6 +35,7 @@ export const CONFIG_KEYS = [
   "listen",
   "webhook_secret",
   "age_key_file",
+  "insecure_registries",
 ] as const;
 
 /** A top-level config key. */
@@ -76,6 +77,7 @@ const listen = z.string({ error: LISTEN_HINT }).refine((s) => parseListen(s) !==
 const JOBS = "must be a positive integer";
 const HISTORY_MAX = "must be a whole number of bytes, 1024 or more (default 10000000)";
 const COMPOSE = "must be a command such as docker compose";
+const REGISTRY = "must be a registry host[:port] or a list of them";
 
 /** Every key but `defaults` and `notify`, which have their own checks. */
 export const CONFIG_SCHEMA = z.object({
@@ -104,6 +106,10 @@ export const CONFIG_SCHEMA = z.object({
   listen: listen.optional(),
   webhook_secret: text("must be a string (quote it if it looks like a number)").optional(),
   age_key_file: text("must be a path").optional(),
+  insecure_registries: listOf(
+    text(REGISTRY).refine((r) => /^[^\s/]+$/.test(r), { error: REGISTRY }),
+    REGISTRY,
+  ).default([]),
 });
 
 const URL_ERROR = "must be an http(s) URL";

@@ -61,6 +61,8 @@ export interface Config {
   webhook_secret?: string;
   /** The age identities that decrypt secrets (docs/secrets.md); absolute. Absent: `SOPS_AGE_KEY_FILE` and the rest. */
   age_key_file?: string;
+  /** Registries asked over plain HTTP besides loopback ones (docs/image-updates.md). */
+  insecure_registries: string[];
   /** Absolute path of the file read (`""` when there was none). */
   configFile: string;
   /** Things worth a look that do not stop the run (unknown keys …), one line each. */
@@ -200,6 +202,7 @@ const ENV_KINDS: Partial<Record<ConfigKey, "list" | "boolean" | "number" | "yaml
   history_max_bytes: "number",
   defaults: "yaml",
   notify: "yaml",
+  insecure_registries: "list",
 };
 
 const BOOLEANS: Record<string, boolean> = {

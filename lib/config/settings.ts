@@ -51,6 +51,8 @@ export interface DeploySettings {
   drain: number;
   /** `compose` or `swarm` (`docker stack deploy`). */
   mode: "compose" | "swarm";
+  /** Redeploy when the digest behind an image's tag changes (docs/image-updates.md); absent = false. */
+  image_updates?: boolean;
 }
 
 /** The outcome of reading one stack's settings. */
@@ -122,6 +124,7 @@ const SETTINGS_SCHEMA = z.object({
   canary_soak: duration().optional(),
   drain: duration().optional(),
   mode: z.enum(["compose", "swarm"], { error: "must be one of compose, swarm" }).optional(),
+  image_updates: bool().optional(),
 });
 
 /** Every settings key, plus the `methode` alias. */
@@ -249,6 +252,7 @@ function withDefaults(values: Partial<DeploySettings>, defaults: Partial<DeployS
   const pre_deploy = values.pre_deploy ?? defaults.pre_deploy;
   const post_deploy = values.post_deploy ?? defaults.post_deploy;
   const hosts = values.hosts ?? defaults.hosts;
+  const image_updates = values.image_updates ?? defaults.image_updates;
   // Unset optional keys stay absent, so settings compare equal to plain literals.
   return {
     deploy: pick("deploy"),
@@ -264,6 +268,7 @@ function withDefaults(values: Partial<DeploySettings>, defaults: Partial<DeployS
     ...(pre_deploy === undefined ? {} : { pre_deploy }),
     ...(post_deploy === undefined ? {} : { post_deploy }),
     ...(hosts === undefined ? {} : { hosts: [...hosts] }),
+    ...(image_updates ? { image_updates } : {}),
   } satisfies DeploySettings;
 }
 

@@ -8,7 +8,7 @@
 import { errorMessage, type HostError, hostFault } from "../errors.ts";
 import { FAILURES, type HistoryEntry, historyEntry, isNews, type Outcome } from "../outcome.ts";
 import { pool } from "../pool.ts";
-import { appendHistory, readVersion, shouldRecord } from "../state/mod.ts";
+import { appendHistory, imageChanges, readVersion, shouldRecord } from "../state/mod.ts";
 import { markVersionBad } from "./marks.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { deployCanary, needsCanary, takeDownStack } from "./canary/mod.ts";
@@ -71,6 +71,7 @@ export async function executePlan(
       tree: item.stack?.tree ?? item.deployed?.tree ?? "",
       ms: ctx.deps.now().getTime() - started,
       project: liveProject(item.name, item.deployed),
+      ...(item.images === undefined ? {} : { images: item.images }),
     }, outcome);
     if (FAILURES.has(entry.result)) failed = true;
     onDone?.(entry);
@@ -137,9 +138,14 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
     }
     const simple = (note?: string) =>
       deploySimple(ctx, item, method, note, check.services, secrets.files);
-    const outcome = await needsCanary(ctx, item)
+    const done = await needsCanary(ctx, item)
       ? await deployCanary(ctx, item, simple, secrets.files)
       : await simple();
+    // A commit says what changed; a new digest behind a tag says so here (docs/image-updates.md).
+    const moved = item.images ? imageChanges(item.deployed?.images, item.images) : [];
+    const outcome = moved.length === 0
+      ? done
+      : { ...done, message: `${done.message} (${moved.join("; ")})` };
     return adopted(item, outcome);
   } catch (error) {
     const host = hostFault(error);
@@ -166,7 +172,7 @@ async function refuse(
   check: Extract<Preflight, { ok: false }>,
 ): Promise<Outcome> {
   const mark = check.cause === "version" && (item.settings.mark_bad ?? ctx.config.mark_bad);
-  if (mark) await markVersionBad(ctx, item.name, item.stack.tree, check.message);
+  if (mark) await markVersionBad(ctx, item.name, item.stack.tree, check.message, item.images);
   const after = check.cause === "version"
     ? mark ? "; version marked bad" : ""
     : "; tried again next run";

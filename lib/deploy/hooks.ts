@@ -73,11 +73,11 @@ export function hookFailure(
  */
 export async function holdBack(
   ctx: DeployContext,
-  item: Pick<DeployItem, "name" | "stack" | "settings">,
+  item: Pick<DeployItem, "name" | "stack" | "settings" | "images">,
   failed: Outcome,
 ): Promise<Outcome> {
   if (!(item.settings.mark_bad ?? ctx.config.mark_bad)) return failed;
-  await markVersionBad(ctx, item.name, item.stack.tree, failed.message);
+  await markVersionBad(ctx, item.name, item.stack.tree, failed.message, item.images);
   return {
     ...failed,
     message: `${failed.message}; version held back (bad clear or --force to try it again)`,

@@ -5,7 +5,7 @@
  * keep only one of their marks.
  * @module
  */
-import { markBad } from "../state/mod.ts";
+import { type ImagePin, markBad } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
 
 /** Runs one bad.json change (mark, lift) after the ones queued before it. */
@@ -13,12 +13,16 @@ export function changeBad<T>(ctx: DeployContext, change: () => Promise<T>): Prom
   return ctx.badQueue.run(change);
 }
 
-/** Marks version `tree` of stack `name`, at this run's commit, bad for `reason` (queued). */
+/**
+ * Marks version `tree` (with its image pins, when it has them) of stack
+ * `name`, at this run's commit, bad for `reason` (queued).
+ */
 export function markVersionBad(
   ctx: DeployContext,
   name: string,
   tree: string,
   reason: string,
+  images?: ImagePin[],
 ): Promise<void> {
   return changeBad(ctx, () =>
     markBad(ctx.paths.bad, name, {
@@ -26,5 +30,6 @@ export function markVersionBad(
       commit: ctx.head.commit,
       marked_at: ctx.deps.now().toISOString(),
       reason,
+      ...(images === undefined ? {} : { images }),
     }));
 }

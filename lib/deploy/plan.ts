@@ -6,7 +6,13 @@
  * projects that have containers, so every rule is unit-tested without I/O.
  * @module
  */
-import type { BadMark, VersionInfo } from "../state/mod.ts";
+import {
+  type BadMark,
+  imageChanges,
+  type ImagePin,
+  isBad,
+  type VersionInfo,
+} from "../state/mod.ts";
 import { compareNames } from "../names.ts";
 import type { Stack } from "../repo/mod.ts";
 import { type DeploySettings, formatProblem, type SettingsResult } from "../config/mod.ts";
@@ -49,6 +55,8 @@ interface InRepo {
   stack: Stack;
   /** Its settings. */
   settings: DeploySettings;
+  /** With `image_updates`: the digests its version is deployed with (docs/image-updates.md). */
+  images?: ImagePin[];
   /** `method: canary` only: why the stack cannot take its second project name. */
   canaryBlocked?: string;
 }
@@ -127,6 +135,11 @@ export interface PlanInput {
   prune: boolean;
   /** `--stack` names; empty means all. */
   only: readonly string[];
+  /**
+   * The image pins of each stack that checks its images (`image_updates`):
+   * part of its version. A stack not in the map is its tree alone.
+   */
+  images?: ReadonlyMap<string, ImagePin[]>;
 }
 
 /** Decides, for every stack in the repo or deployed here, what this run does. */
@@ -163,7 +176,13 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return { ...base, status: "error", action: "refuse", why: "invalid deploy settings", problems };
   }
   const settings = result.settings;
-  const item = { ...base, settings, ...canaryBlock(input, stack.name, settings) };
+  const images = input.images?.get(stack.name);
+  const item = {
+    ...base,
+    settings,
+    ...(images === undefined ? {} : { images }),
+    ...canaryBlock(input, stack.name, settings),
+  };
   const off = disabledWhy(settings, input.hostname);
   if (off) {
     if (!input.deployed.has(stack.name)) {
@@ -174,7 +193,7 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     return { ...item, status: "removed", action, why };
   }
   const mark = input.bad[stack.name];
-  if (mark && mark.tree === stack.tree) {
+  if (mark && isBad(input.bad, stack.name, stack.tree, images)) {
     const why = `version marked bad ${mark.marked_at}: ${mark.reason}`;
     if (input.force) {
       return { ...item, bad: mark, status: "bad", action: "deploy", why: `${why} (--force)` };
@@ -182,12 +201,13 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
     // The deployed (good) version lost its containers while the repo's is bad:
     // start the deployed one again rather than leave the stack down.
     const deployed = base.deployed;
-    const restart = deployed !== undefined && !deployed.pending && deployed.tree !== mark.tree &&
+    const restart = deployed !== undefined && !deployed.pending &&
+      !isBad(input.bad, stack.name, deployed.tree, images && (deployed.images ?? [])) &&
       input.projects !== undefined &&
       !(input.projects.get(liveProject(stack.name, deployed))?.containers);
     return { ...item, bad: mark, status: "bad", action: "skip_bad", why, restart };
   }
-  return { ...item, ...versionStatus(input, stack, base.deployed) };
+  return { ...item, ...versionStatus(input, stack, base.deployed, images) };
 }
 
 function disabledWhy(settings: DeploySettings, hostname: string): string | undefined {
@@ -202,6 +222,7 @@ function versionStatus(
   input: PlanInput,
   stack: Stack,
   deployed: VersionInfo | undefined,
+  images: readonly ImagePin[] | undefined,
 ): { status: PlanStatus; action: "deploy" | "none"; why: string } {
   if (!input.deployed.has(stack.name)) {
     // A project of that name runs here, started by hand or by another tool.
@@ -230,6 +251,9 @@ function versionStatus(
   if (deployed.tree !== stack.tree) {
     return { status: "changed", action: "deploy", why: "files changed" };
   }
+  // docs/image-updates.md: a new digest behind a tag is a new version.
+  const moved = images === undefined ? [] : imageChanges(deployed.images, images);
+  if (moved.length > 0) return { status: "changed", action: "deploy", why: moved.join("; ") };
   const live = liveProject(stack.name, deployed);
   const project = input.projects?.get(live);
   if (input.projects && (!project || project.containers === 0)) {

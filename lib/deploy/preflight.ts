@@ -14,7 +14,8 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { ComposeError, errorMessage } from "../errors.ts";
-import { type ComposeTarget, engineOf, missingResources } from "../docker/mod.ts";
+import { type ComposeTarget, engineOf, missingResources, pullImage } from "../docker/mod.ts";
+import { type ImagePin, pinnedImage } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
 import type { DeployItem } from "./plan.ts";
 import { filesTarget } from "./targets.ts";
@@ -87,7 +88,7 @@ export async function checkFiles(
  */
 export function preflight(
   ctx: DeployContext,
-  item: Pick<DeployItem, "name" | "stack" | "settings">,
+  item: Pick<DeployItem, "name" | "stack" | "settings" | "images">,
   secrets: readonly PlainFile[] = [],
 ): Promise<Preflight> {
   return withCheckedFolder(ctx, item, secrets, (dir) => checks(ctx, item, dir));
@@ -95,7 +96,7 @@ export function preflight(
 
 async function checks(
   ctx: DeployContext,
-  item: Pick<DeployItem, "name" | "stack" | "settings">,
+  item: Pick<DeployItem, "name" | "stack" | "settings" | "images">,
   dir: string | undefined,
 ): Promise<Preflight> {
   const files = await checkFiles(ctx, item, dir);
@@ -116,9 +117,12 @@ async function checks(
   if (absent.length > 0) return { ok: false, cause: "host", message: absent.join("; ") };
 
   const services = Object.entries(model.services ?? {});
+  const pinned = await pullPinned(ctx, item.images ?? []);
+  if (pinned !== undefined) return pinned;
+  const pins = new Set(item.images?.map((p) => p.service));
   // Images compose builds are made by `up`; the others must be here or come now.
-  const images = services.flatMap(([, s]) =>
-    s.image !== undefined && s.build === undefined ? [s.image] : []
+  const images = services.flatMap(([name, s]) =>
+    s.image !== undefined && s.build === undefined && !pins.has(name) ? [s.image] : []
   );
   const missing = new Set(await missingResources(runner, engine, "image", images));
   if (missing.size > 0) {
@@ -138,6 +142,26 @@ async function checks(
     }
   }
   return { ok: true, services: services.map(([name]) => name) };
+}
+
+/**
+ * Pulls the images pinned by digest that are not here yet (the tag may have
+ * moved since it was checked: what is pulled is what was checked).
+ */
+async function pullPinned(
+  ctx: DeployContext,
+  pins: readonly ImagePin[],
+): Promise<Preflight | undefined> {
+  const engine = engineOf(ctx.config.compose);
+  const refs = pins.map(pinnedImage);
+  const missing = await missingResources(ctx.deps.runner, engine, "image", refs);
+  try {
+    for (const ref of missing) await pullImage(ctx.deps.runner, engine, ref);
+  } catch (error) {
+    if (!(error instanceof ComposeError)) throw error;
+    return { ok: false, cause: "host", message: errorMessage(error) };
+  }
+  return undefined;
 }
 
 /** Why a compose file cannot be used as YAML (`FILE:LINE: …`), or `undefined`. */

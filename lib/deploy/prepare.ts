@@ -18,6 +18,7 @@ import {
   type Skipped,
   syncRepo,
 } from "../repo/mod.ts";
+import { followImages } from "../registry/mod.ts";
 import { type PlanItem, planRun, type ProjectCount } from "./plan.ts";
 import type { Deps } from "../deps.ts";
 import { ConfigError, DockerDownError, errorMessage } from "../errors.ts";
@@ -95,6 +96,15 @@ export async function prepareRun(
     ? withStacks(asked, await askStacks(deps))
     : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
+  const images = await followImages({
+    config,
+    deps,
+    repoDir: paths.repo,
+    stacks: found.stacks,
+    settings,
+    deployed,
+    only: options.only,
+  });
   const plan = planRun({
     stacks: found.stacks,
     settings,
@@ -105,6 +115,7 @@ export async function prepareRun(
     force: options.force,
     prune: config.prune,
     only: options.only,
+    ...(images === undefined ? {} : { images }),
   });
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};

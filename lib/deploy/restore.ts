@@ -36,7 +36,9 @@ export async function restoreGood(
   if (!saved) return "none";
   // The good copy may have been live under a canary's second project name; it
   // comes back under the stack's own name, so that name is not carried over.
-  const good = { commit: saved.commit, tree: saved.tree };
+  // Its image pins come back with it: the exact images that were healthy (docs/image-updates.md).
+  const pins = saved.images === undefined ? {} : { images: saved.images };
+  const good = { commit: saved.commit, tree: saved.tree, ...pins };
   await compose.down({ ...current, files: undefined, dir: undefined });
   checkpoint(ctx, name, "rollback_after_down");
   const running = paths.running(name);

@@ -92,7 +92,8 @@ async function simpleSteps(
   if (hasOld) await compose.down(old);
   checkpoint(ctx, name, "after_down");
 
-  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true };
+  const pins = item.images === undefined ? {} : { images: item.images };
+  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true, ...pins };
   try {
     await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
     checkpoint(ctx, name, "after_clear");
@@ -168,11 +169,11 @@ async function onUnhealthy(
     after = await afterUnhealthy(ctx, name, settings);
   } catch (error) {
     if (markOn && hostFault(error) === undefined) {
-      await markVersionBad(ctx, name, item.stack.tree, gate.message);
+      await markVersionBad(ctx, name, item.stack.tree, gate.message, item.images);
     }
     throw error;
   }
-  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
+  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message, item.images);
   return {
     result: after.result,
     message: `${gate.message}${marked}; ${after.message}`,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { DeploySettings } from "../config/mod.ts";
 import type { ComposeTarget } from "../docker/mod.ts";
 import { COMPOSE_FILES } from "../repo/mod.ts";
+import { PINS_FILE } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
 
 /** A compose target that needs no files: `ps`, `stop`, `start`, `down` work by project label. */
@@ -30,7 +31,20 @@ export async function filesTarget(
   // A copy holds one standard compose file; a stack in the clone may be `NAME-compose.yaml`.
   const main = composeFile ?? await findComposeFile(dir);
   const files = [join(dir, main), ...settings.compose_files.map((f) => join(dir, f))];
+  // A copy deployed with pinned images runs them by digest (docs/image-updates.md#pins).
+  if (composeFile === undefined && await exists(join(dir, PINS_FILE))) {
+    files.push(join(dir, PINS_FILE));
+  }
   return { command: ctx.config.compose, project, dir, files };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The first compose file present in `dir`, in discovery's order. */

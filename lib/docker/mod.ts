@@ -10,5 +10,6 @@ export * from "./probe_schedule.ts";
 export * from "./health.ts";
 export * from "./networks.ts";
 export * from "./resources.ts";
+export * from "./pull.ts";
 export * from "./swarm.ts";
 export * from "./swarm_health.ts";

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { AutostackError, errorMessage } from "../errors.ts";
 import { readTextOrUndefined, writeFileAtomic } from "../fsutil.ts";
+import { type ImagePin, samePins } from "./pins.ts";
 
 /** Why and when a stack's version was marked bad. */
 export interface BadMark {
@@ -20,6 +21,8 @@ export interface BadMark {
   marked_at: string;
   /** What was wrong, e.g. the services at fault. */
   reason: string;
+  /** With `image_updates`: the digests of the version that failed (docs/image-updates.md). */
+  images?: ImagePin[];
 }
 
 // BadMark is part of the library's API, so it is written out (JSR's no-slow-types);
@@ -29,6 +32,8 @@ const BadMarkSchema: z.ZodType<BadMark> = z.object({
   commit: z.string(),
   marked_at: z.string(),
   reason: z.string(),
+  images: z.array(z.object({ service: z.string(), image: z.string(), digest: z.string() }))
+    .optional(),
 });
 const BadFile = z.record(z.string(), BadMarkSchema);
 
@@ -127,9 +132,20 @@ export async function clearBad(path: string, name: string): Promise<boolean> {
   return true;
 }
 
-/** Whether version `tree` of stack `name` is marked bad. */
-export function isBad(marks: Record<string, BadMark>, name: string, tree: string): boolean {
-  return Object.hasOwn(marks, name) && marks[name]?.tree === tree;
+/**
+ * Whether version `tree` of stack `name` is marked bad; with `images` (the
+ * stack checks its images), only when the mark names the same digests.
+ */
+export function isBad(
+  marks: Record<string, BadMark>,
+  name: string,
+  tree: string,
+  images?: readonly ImagePin[],
+): boolean {
+  if (!Object.hasOwn(marks, name)) return false;
+  const mark = marks[name];
+  if (mark?.tree !== tree) return false;
+  return images === undefined || samePins(mark.images ?? [], images);
 }
 
 async function writeMarks(path: string, marks: Record<string, BadMark>): Promise<void> {

@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { copyDir, copyEntry, listFiles } from "../fsutil.ts";
 import type { StatePaths } from "./paths.ts";
 import { readVersion, VERSION_FILE, type VersionInfo } from "./version.ts";
+import { samePins } from "./pins.ts";
 
 /**
  * Empties `dir` before a new version goes in (docs/how-it-works.md#deploy-steps): deletes
@@ -105,7 +106,10 @@ export async function saveGood(paths: StatePaths, name: string, keep = 1): Promi
   await Deno.remove(temp, { recursive: true }).catch(() => {});
   await copyDir(paths.running(name), temp);
   const [before, now] = await Promise.all([readVersion(good), readVersion(temp)]);
-  if (keep > 1 && before !== undefined && before.tree !== now?.tree) {
+  // Another digest behind the same tree is another version too (docs/image-updates.md).
+  const same = before !== undefined && now !== undefined && before.tree === now.tree &&
+    samePins(before.images ?? [], now.images ?? []);
+  if (keep > 1 && before !== undefined && !same) {
     await keepRelease(paths, name, good, before, keep - 1);
   } else {
     await Deno.remove(good, { recursive: true }).catch(() => {});

@@ -11,4 +11,5 @@ export * from "./copies.ts";
 export * from "./bad.ts";
 export * from "./history.ts";
 export * from "./lock.ts";
+export * from "./pins.ts";
 export * from "./swarm_lock.ts";

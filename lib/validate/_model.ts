@@ -32,7 +32,8 @@ export type Rule =
   | "swarm-ignored"
   | "compose-ignores-deploy"
   | "invalid-secret"
-  | "encrypted-file";
+  | "encrypted-file"
+  | "image-not-followed";
 
 /** One thing `autostack validate` found. */
 export interface Finding {

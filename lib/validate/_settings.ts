@@ -40,6 +40,8 @@ export interface StackSettings {
   method?: Method;
   /** The stack's deploy mode, when it could be read. */
   mode?: DeploySettings["mode"];
+  /** `image_updates` is on (docs/image-updates.md). */
+  imageUpdates: boolean;
   /** Errors and warnings about the settings. */
   findings: Finding[];
   /** Compose files to read, relative to the stack folder: the compose file, then the extras found. */
@@ -99,7 +101,8 @@ export async function checkSettings(
     findings.push({ ...base(stack, problem.rule), ...place(phase), message });
   }
   const composeFiles = [stack.composeFile, ...extras];
-  return { method: used.method, mode: used.mode, findings, composeFiles };
+  const imageUpdates = result.settings?.image_updates ?? false;
+  return { method: used.method, mode: used.mode, imageUpdates, findings, composeFiles };
 }
 
 function fromProblem(stack: StackFolder, level: Finding["level"], rule: Finding["rule"]) {

@@ -21,6 +21,7 @@ import { listCheckout, readForDiscovery } from "../repo/mod.ts";
 import { checkCompose, composeAvailable } from "./_compose.ts";
 import { type ComposeDoc, locator, rawModel, readComposeDoc, shapeProblems } from "./_yaml.ts";
 import { modelFindings } from "./_rules.ts";
+import { imageFindings } from "./_images.ts";
 import { modeFindings } from "./_modes.ts";
 import { stackConfigFindings } from "./_stack_config.ts";
 import { checkSettings } from "./_settings.ts";
@@ -151,8 +152,16 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     const swarm = { command: ctx.compose.command, files: composeFiles, where, file, locate };
     modes.push(...await stackConfigFindings(ctx.runner, swarm));
   }
+  const images = settings.imageUpdates
+    ? imageFindings(
+      await Promise.all(
+        settings.composeFiles.map((f) => Deno.readTextFile(join(dir, f)).catch(() => "")),
+      ),
+      { folder: stack.path, stack: stack.name, method: settings.method, locate },
+    )
+    : [];
   const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);
-  if (project.model === undefined) return [...first, ...project.findings, ...modes];
+  if (project.model === undefined) return [...first, ...project.findings, ...modes, ...images];
   const rules = modelFindings(project.model, {
     folder: stack.path,
     stack: stack.name,
@@ -162,7 +171,7 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
     method: settings.method,
     locate,
   });
-  return [...first, ...project.findings, ...modes, ...rules];
+  return [...first, ...project.findings, ...modes, ...rules, ...images];
 }
 
 function composeError(stack: StackFolder, file: string, message: string, line?: number): Finding {

@@ -8,6 +8,7 @@ import {
   isWell,
   servicesWords,
   type StackStatus,
+  statusJson,
 } from "../../lib/commands/mod.ts";
 
 const c = (over: Partial<ContainerInfo>): ContainerInfo => ({
@@ -101,6 +102,31 @@ Deno.test("isWell() holds only for a deployed, healthy stack whose last outcome 
   assert.equal(isWell({ ...well, last_result: "refused" }), false);
   const mark = { tree: "t2", commit: "c2", marked_at: "x", reason: "r" };
   assert.equal(isWell({ ...well, bad: mark }), false);
+});
+
+Deno.test("status shows the digests a stack runs, and a mark of another digest of its tree as not well", () => {
+  const D1 = `sha256:${"1a".repeat(32)}`;
+  const D2 = `sha256:${"2b".repeat(32)}`;
+  const pin = (digest: string) => ({ service: "app", image: "reg.lan/app:stable", digest });
+  const well: StackStatus = {
+    stack: "web",
+    project: "web",
+    commit: "abcdef123",
+    tree: "123456789",
+    images: [pin(D1)],
+    pending: false,
+    health: "healthy",
+    services: "1/1",
+    last_result: "deployed",
+    last_time: "2026-11-28T06:00:00.000Z",
+    last_message: "healthy",
+    bad: null,
+  };
+  assert.match(formatStatus([well])[1]!, /\s1234567 app@sha256:1a1a1a1a1a1a\s/);
+  const mark = { tree: "123456789", commit: "c", marked_at: "x", reason: "r" };
+  assert.equal(isWell({ ...well, bad: { ...mark, images: [pin(D1)] } }), true);
+  assert.equal(isWell({ ...well, bad: { ...mark, images: [pin(D2)] } }), false);
+  assert.deepEqual(statusJson(well).images, [pin(D1)]);
 });
 
 Deno.test("waitingWords() names the services not healthy yet and the time left", async () => {

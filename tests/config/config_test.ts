@@ -41,9 +41,23 @@ Deno.test("parseConfig() fills every optional key with its default", () => {
     compose: ["docker", "compose"],
     hostname: "alpha",
     interval: 60_000,
+    insecure_registries: [],
     configFile: FILE,
     warnings: [],
   });
+});
+
+Deno.test("parseConfig() reads insecure_registries as a list of hosts and refuses a URL", () => {
+  assert.deepEqual(
+    parse(`${MINIMAL}insecure_registries: registry.lan:5000\n`).insecure_registries,
+    [
+      "registry.lan:5000",
+    ],
+  );
+  assert.throws(
+    () => parse(`${MINIMAL}insecure_registries: [http://registry.lan/x]\n`),
+    /config: insecure_registries\[0\]: must be a registry host\[:port\] or a list of them/,
+  );
 });
 
 Deno.test("parseConfig() reads every key of a full file", () => {

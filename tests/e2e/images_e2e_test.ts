@@ -1,0 +1,208 @@
+/**
+ * End-to-end tests of image updates (docs/image-updates.md) against a real
+ * registry on loopback (tests/e2e/_registry.ts): a new digest behind the same
+ * tag deploys with no commit, pinned; the same digest again is a silent
+ * no-op; a broken digest rolls back to the exact image that ran before (the
+ * container's image id), is marked bad with its digest and skipped, and the
+ * next digest deploys; a registry that is down changes nothing and says so in
+ * one line; an htpasswd registry works with the login of DOCKER_CONFIG; and
+ * `image_updates: false` ignores new digests.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { daxRunner } from "../../lib/process.ts";
+import { SKIP_DOCKER } from "./_docker.ts";
+import { LocalRegistry } from "./_registry.ts";
+import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
+
+const ignore = SKIP_DOCKER;
+
+/**
+ * A stack running `image` that exits at once when the image holds `/bad`; its
+ * healthcheck makes the gate wait for a probe, so a container that runs for a
+ * moment before it exits is never taken for healthy.
+ */
+function imageCompose(image: string): string {
+  return `services:
+  app:
+    image: ${image}
+    init: true
+    network_mode: none
+    command: ["sh", "-c", "if [ -f /bad ]; then exit 3; fi; exec sleep 3600"]
+    healthcheck:
+      test: ["CMD-SHELL", "test ! -f /bad"]
+      interval: 1s
+      retries: 1
+`;
+}
+
+/** The image id of each running container of `project`. */
+async function runningImages(project: string): Promise<string[]> {
+  const ps = await daxRunner.run([
+    "docker",
+    "ps",
+    "-q",
+    "--filter",
+    `label=com.docker.compose.project=${project}`,
+  ]);
+  const ids = ps.stdout.split("\n").filter((l) => l !== "");
+  if (ids.length === 0) return [];
+  const r = await daxRunner.run(["docker", "inspect", "--format", "{{.Image}}", ...ids]);
+  return r.stdout.split("\n").filter((l) => l !== "");
+}
+
+async function withRegistry(
+  options: { auth?: boolean },
+  fn: (registry: LocalRegistry) => Promise<void>,
+): Promise<void> {
+  const registry = await LocalRegistry.start(options);
+  try {
+    await fn(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+const marker = () => crypto.randomUUID().slice(0, 8);
+
+Deno.test({
+  name:
+    "a new digest behind the tag deploys pinned, rolls back exactly when broken, and is skipped once bad",
+  ignore,
+  fn: () =>
+    withRegistry({}, (registry) =>
+      withScene({}, async (s) => {
+        const name = s.name();
+        const repo = `${name}/app`;
+        const v1 = await registry.push(repo, "stable", marker());
+        const commit = await s.commit(
+          stackFiles(name, imageCompose(v1.ref), { image_updates: true }),
+        );
+        const first = await s.run();
+        assert.equal(first.code, 0, first.stderr);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+        const version = await s.version(name);
+        assert.equal(version[2], `image app ${v1.digest} ${v1.ref}`);
+
+        // A new digest behind the same tag, not on this host: the deploy pulls it by digest.
+        const v2 = await registry.push(repo, "stable", marker());
+        await registry.forget(v2);
+        const dry = await s.run(["--dry-run"]);
+        assert.match(
+          dry.stdout,
+          new RegExp(
+            `${name}\\s+changed\\s.*\\simage app: ${v1.digest.slice(0, 19)}… → ${
+              v2.digest.slice(0, 19)
+            }…`,
+          ),
+        );
+        const second = await s.run();
+        assert.equal(second.code, 0, second.stderr);
+        assert.deepEqual(
+          outcomeLines(second).map((l) => [l.stack, l.result, l.commit]),
+          [[name, "deployed", commit.slice(0, 7)]],
+        );
+        assert.match(
+          outcomeLines(second)[0]?.message ?? "",
+          new RegExp(
+            `^healthy \\(image app: ${v1.digest.slice(0, 19)}… → ${v2.digest.slice(0, 19)}…\\)$`,
+          ),
+        );
+        assert.deepEqual(await runningImages(name), [v2.id]);
+        assert.equal((await s.version(name))[2], `image app ${v2.digest} ${v2.ref}`);
+        const deployed = (await s.history()).at(-1);
+        assert.deepEqual(deployed?.images, [{ service: "app", image: v2.ref, digest: v2.digest }]);
+
+        // The same digest again: nothing to do, nothing said.
+        const same = await s.run();
+        assert.deepEqual([same.code, same.stdout, same.stderr], [0, "", ""]);
+
+        // A broken digest: back on v2 exactly, though the local tag now names the broken image.
+        const v3 = await registry.push(repo, "stable", marker(), true);
+        const broken = await s.run();
+        assert.equal(broken.code, 1);
+        const [rolled] = outcomeLines(broken);
+        assert.equal(rolled?.result, "rolled_back");
+        assert.deepEqual(await runningImages(name), [v2.id]);
+        assert.notEqual(v3.id, v2.id);
+        const mark = (await s.bad())[name];
+        assert.deepEqual(mark?.images, [{ service: "app", image: v3.ref, digest: v3.digest }]);
+        assert.equal((await s.version(name))[2], `image app ${v2.digest} ${v2.ref}`);
+
+        // The bad digest is not tried again (and, right after the rollback, not told again).
+        const skipped = await s.run();
+        assert.equal(skipped.code, 1);
+        assert.equal(skipped.stdout, "");
+        assert.deepEqual(await runningImages(name), [v2.id]);
+
+        // The next digest behind the tag is tried, and deploys.
+        const v4 = await registry.push(repo, "stable", marker());
+        const fixed = await s.run();
+        assert.equal(fixed.code, 0, fixed.stderr);
+        assert.deepEqual(await runningImages(name), [v4.id]);
+
+        // The registry down: nothing marked, nothing touched, one line naming it and the image.
+        await registry.stop();
+        const before = JSON.stringify(await s.bad());
+        const down = await s.run();
+        assert.equal(down.code, 0, down.stderr);
+        assert.equal(down.stdout, "");
+        const lines = down.stderr.split("\n").filter((l) => l !== "");
+        assert.equal(lines.length, 1, down.stderr);
+        assert.match(
+          lines[0]!,
+          new RegExp(`registry ${registry.host}: unreachable .*: ${registry.host}/${repo}:stable`),
+        );
+        assert.equal(JSON.stringify(await s.bad()), before);
+        assert.deepEqual(await runningImages(name), [v4.id]);
+        assert.equal((await s.version(name))[2], `image app ${v4.digest} ${v4.ref}`);
+        assert.equal((await s.history()).at(-1)?.result, "deployed");
+      })),
+});
+
+Deno.test({
+  name: "an htpasswd registry is asked with the login of DOCKER_CONFIG, and refuses without it",
+  ignore,
+  fn: () =>
+    withRegistry({ auth: true }, (registry) =>
+      withScene({}, async (s) => {
+        const name = s.name();
+        const repo = `${name}/app`;
+        const v1 = await registry.push(repo, "stable", marker());
+        await s.commit(stackFiles(name, imageCompose(v1.ref), { image_updates: true }));
+        const env = { DOCKER_CONFIG: registry.dockerConfig };
+        assert.equal((await s.run([], env)).code, 0);
+        const v2 = await registry.push(repo, "stable", marker());
+        await registry.forget(v2);
+        const second = await s.run([], env);
+        assert.equal(second.code, 0, second.stderr);
+        assert.deepEqual(await runningImages(name), [v2.id]);
+
+        // Without the login the registry refuses: said once, the stack keeps its version.
+        const v3 = await registry.push(repo, "stable", marker());
+        const empty = await Deno.makeTempDir({ dir: registry.dir });
+        const refused = await s.run([], { DOCKER_CONFIG: empty });
+        assert.equal(refused.code, 0, refused.stderr);
+        assert.match(refused.stderr, /refused: needs credentials \(401\)/);
+        assert.deepEqual(await runningImages(name), [v2.id]);
+        assert.notEqual(v3.id, v2.id);
+      })),
+});
+
+Deno.test({
+  name: "image_updates: false ignores a new digest behind the tag",
+  ignore,
+  fn: () =>
+    withRegistry({}, (registry) =>
+      withScene({}, async (s) => {
+        const name = s.name();
+        const v1 = await registry.push(`${name}/app`, "stable", marker());
+        await s.commit(stackFiles(name, imageCompose(v1.ref), { image_updates: false }));
+        assert.equal((await s.run()).code, 0);
+        await registry.push(`${name}/app`, "stable", marker());
+        const again = await s.run();
+        assert.deepEqual([again.code, again.stdout, again.stderr], [0, "", ""]);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+        assert.equal((await s.version(name)).length, 2);
+      })),
+});

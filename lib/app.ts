@@ -5,6 +5,7 @@
  * exits with their code.
  * @module
  */
+import { programOrigin, VERSION, versionLine } from "./about.ts";
 import { type Command, parseCommand } from "./cli.ts";
 import { commandHelp, globalHelp } from "./help.ts";
 import {
@@ -20,9 +21,6 @@ import type { Deps } from "./deps.ts";
 import { acquireLock, statePaths } from "./state/mod.ts";
 import { validateCommand } from "./validate/mod.ts";
 
-/** The program's version, printed by `autostack --version`. */
-export const VERSION = "0.1.0";
-
 /** Runs one command line to its exit code. */
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
   const command = parseCommand(argv);
@@ -34,7 +32,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       );
       return 0;
     case "version":
-      deps.out(`autostack ${VERSION}`);
+      deps.out(versionLine(VERSION, await programOrigin(deps.runner)));
       return 0;
     case "validate":
       // A CI checkout has no host config: validate reads one only when --config names it.

@@ -2,6 +2,8 @@
 # Idempotent machine set-up for autostack's tests and demo (Debian 12, root):
 # the Docker 26 engine and Compose v2 from Debian trixie (through a separate
 # apt source list, so the host's own sources stay bookworm), busybox-static,
+# systemd (for `systemd-analyze verify` of packaging/systemd) and chromium (the
+# status page's browser test), each only when missing,
 # a running dockerd, and the local busybox test image (no registry is
 # reachable from our hosts). An engine that does not come from Debian's
 # docker.io (docker-ce, a static install) is never replaced: it is used as is.
@@ -23,6 +25,14 @@ install_busybox() {
   log "installing busybox-static"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+}
+
+# Installs Debian package $1 unless command $2 is already there.
+install_tool() {
+  if command -v "$2" >/dev/null; then return; fi
+  log "installing $1 (for $2)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
 }
 
 # apt options that read only the trixie list in $STATE and keep its package
@@ -159,6 +169,8 @@ DOCKERFILE
 }
 
 install_busybox
+install_tool systemd systemd-analyze
+install_tool chromium chromium
 install_engine
 install_compose
 start_daemon

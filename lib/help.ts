@@ -25,6 +25,20 @@ const HELP_FLAG: readonly [string, string] = ["-h, --help", "show this help"];
 
 /** Every command's help, in the order the global help lists them. */
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
+  init: {
+    summary: "write a config for a stacks repo (and systemd units), then dry-run it",
+    usage: "--repo URL [--base-dir D] [--folders F]... [--systemd [--unit-dir D]] [--config F]",
+    flags: [
+      ["--repo URL", "the stacks repo: a git URL or a path (required)"],
+      ["--base-dir D", "where autostack keeps its state (default /var/lib/autostack)"],
+      ["--folders F", "watched folders, repeatable or comma-separated (default .)"],
+      ["--systemd", "write autostack.service, .timer and autostack-watch.service too"],
+      ["--unit-dir D", "where the units go (default /etc/systemd/system)"],
+      ["-c, --config F", "the config to write (else $AUTOSTACK_CONFIG, else ./autostack.yaml)"],
+      HELP_FLAG,
+    ],
+    example: "autostack init --repo git@git.example.com:ops/stacks.git --folders stacks --systemd",
+  },
   run: {
     summary: "fetch the repo and deploy the stacks that changed (--json)",
     usage: "[--config F] [--dry-run] [--stack NAME]... [--force] [--json]",

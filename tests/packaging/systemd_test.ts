@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withTempDir } from "../_temp.ts";
+import { renderUnits, UNIT_DEFAULTS } from "../../lib/init/mod.ts";
 
 const UNITS = fileURLToPath(new URL("../../packaging/systemd/", import.meta.url));
 const INSTALLED = "/usr/local/bin/autostack";
@@ -89,4 +90,14 @@ Deno.test("the timer starts a run 2 minutes after the last one ended, with a ran
   assert.ok(lines.includes("OnUnitInactiveSec=2min"));
   assert.ok(lines.some((l) => /^RandomizedDelaySec=\d+s$/.test(l)));
   assert.ok(settings(unit("autostack.service")).includes("Type=oneshot"));
+});
+
+Deno.test("the packaged units are what init --systemd writes for /etc/autostack.yaml and /var/lib/autostack", () => {
+  for (const [name, text] of Object.entries(renderUnits(UNIT_DEFAULTS))) {
+    assert.equal(
+      unit(name),
+      text,
+      `packaging/systemd/${name} differs from renderUnits(UNIT_DEFAULTS)`,
+    );
+  }
 });

@@ -99,7 +99,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     flags: [
       CONFIG,
       ["--interval D", "time between runs, e.g. 30s or 5m (overrides the config)"],
-      ["--listen ADDR", "serve webhooks and metrics on ADDR, e.g. 127.0.0.1:9000"],
+      ["--listen ADDR", "serve the status page, webhooks and metrics on ADDR, e.g. 127.0.0.1:9000"],
       HELP_FLAG,
     ],
     example: "autostack watch --interval 5m --listen 127.0.0.1:9000",

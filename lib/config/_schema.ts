@@ -34,6 +34,7 @@ export const CONFIG_KEYS = [
   "interval",
   "listen",
   "webhook_secret",
+  "status_token",
 ] as const;
 
 /** A top-level config key. */
@@ -102,6 +103,7 @@ export const CONFIG_SCHEMA = z.object({
   interval: interval.default(60_000),
   listen: listen.optional(),
   webhook_secret: text("must be a string (quote it if it looks like a number)").optional(),
+  status_token: text("must be a string (quote it if it looks like a number)").optional(),
 });
 
 const URL_ERROR = "must be an http(s) URL";
@@ -172,7 +174,7 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: Property
 
 /**
  * `config: KEY: problem: VALUE`; the value is left out when there is none or
- * it may be a secret (`webhook_secret`, notify headers), and a notify URL is
+ * it may be a secret (`webhook_secret`, `status_token`, notify headers), and a notify URL is
  * shown without its path, query and user part: the secret of a Slack or
  * Discord hook is its path. Every other URL in a value is shown so too.
  */
@@ -189,7 +191,8 @@ export function problemLine(path: readonly PropertyKey[], problem: string, value
 function showSafely(path: readonly PropertyKey[], value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const [top, , field] = path;
-  if (top === "webhook_secret" || (top === "notify" && field === "headers")) return undefined;
+  if (top === "webhook_secret" || top === "status_token") return undefined;
+  if (top === "notify" && field === "headers") return undefined;
   if (top === "notify" && (field === undefined || field === "url") && typeof value === "string") {
     return showValue(redactUrl(value));
   }

@@ -59,6 +59,8 @@ export interface Config {
   listen?: string;
   /** `watch`: secret that push webhooks must be signed with. */
   webhook_secret?: string;
+  /** `watch`: token the status page (`GET /`) asks for; `undefined`: the page is open. */
+  status_token?: string;
   /** Absolute path of the file read (`""` when there was none). */
   configFile: string;
   /** Things worth a look that do not stop the run (unknown keys …), one line each. */

@@ -4,7 +4,8 @@
  * `main.ts`.
  * @module
  */
-export { main, VERSION } from "./lib/app.ts";
+export { main } from "./lib/app.ts";
+export { VERSION } from "./lib/about.ts";
 export { runOnce, type RunReport } from "./lib/commands/mod.ts";
 export {
   BadClearJsonSchema,

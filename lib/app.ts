@@ -5,6 +5,7 @@
  * exits with their code.
  * @module
  */
+import { programOrigin, VERSION, versionLine } from "./about.ts";
 import { type Command, parseCommand } from "./cli.ts";
 import { commandHelp, globalHelp } from "./help.ts";
 import {
@@ -19,9 +20,7 @@ import { type Config, configPath, loadConfig } from "./config/mod.ts";
 import type { Deps } from "./deps.ts";
 import { acquireLock, statePaths } from "./state/mod.ts";
 import { validateCommand } from "./validate/mod.ts";
-
-/** The program's version, printed by `autostack --version`. */
-export const VERSION = "0.1.0";
+import { initCommand } from "./init/mod.ts";
 
 /** Runs one command line to its exit code. */
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
@@ -34,18 +33,25 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       );
       return 0;
     case "version":
-      deps.out(`autostack ${VERSION}`);
+      deps.out(versionLine(VERSION, await programOrigin(deps.runner)));
       return 0;
     case "validate":
       // A CI checkout has no host config: validate reads one only when --config names it.
       return await validateCommand(command, deps);
+    case "init":
+      // What the next run will see: the plan (which fetches the repo), then the lint of that clone.
+      return await initCommand(command, deps, async (config) => {
+        const plan = await main(["run", "--dry-run", "--config", config], deps);
+        const lint = await main(["validate", "--config", config], deps);
+        return plan !== 0 ? plan : lint;
+      });
     default:
       return await withConfig(command, deps);
   }
 }
 
 async function withConfig(
-  command: Exclude<Command, { kind: "help" | "version" | "validate" }>,
+  command: Exclude<Command, { kind: "help" | "version" | "validate" | "init" }>,
   deps: Deps,
 ) {
   const config = await loadConfig(configPath(command.config, deps.env, deps.cwd), deps.env, {

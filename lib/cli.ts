@@ -89,6 +89,28 @@ export interface ValidateCommand {
   /** `--age-key-file F`: every encrypted file must decrypt with its identities. */
   ageKeyFile?: string;
 }
+/** `autostack init --repo URL`: write a config (and units), then check it (docs/install.md#init). */
+export interface InitCommand {
+  kind: "init";
+  /** Where to write the config: as for every command, else `./autostack.yaml`. */
+  config?: string;
+  /** `--repo`: the stacks repo (required). */
+  repo: string;
+  /** `--base-dir`, default {@link DEFAULT_BASE_DIR}. */
+  baseDir: string;
+  /** `--folders` (repeatable, or comma-separated), default `.`. */
+  folders: string[];
+  /** `--systemd`: write the systemd units too. */
+  systemd: boolean;
+  /** `--unit-dir`: where the units go, default {@link DEFAULT_UNIT_DIR}. */
+  unitDir: string;
+}
+
+/** The base dir `init` writes, and the packaged units' (docs/install.md). */
+export const DEFAULT_BASE_DIR = "/var/lib/autostack";
+/** Where `init --systemd` writes the units. */
+export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
+
 /** `autostack help [COMMAND]` / `COMMAND --help`, `--version`. */
 export type InfoCommand = { kind: "help"; command?: string } | { kind: "version" };
 
@@ -101,6 +123,7 @@ export type Command =
   | RollbackCommand
   | WatchCommand
   | ValidateCommand
+  | InitCommand
   | InfoCommand;
 
 const COMMON = {
@@ -121,6 +144,7 @@ export function onlyPrints(command: Command): boolean {
       return command.action === "list";
     case "rollback":
     case "watch":
+    case "init":
       return false;
     default:
       return true;
@@ -236,6 +260,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseRollback(rest);
     case "watch":
       return parseWatch(rest);
+    case "init":
+      return parseInit(rest);
     default:
       return parseValidate(rest);
   }
@@ -340,6 +366,37 @@ function parseWatch(args: string[]): WatchCommand {
     throw wrong("watch", `--listen ${LISTEN_HINT}: "${values.listen}"`);
   }
   return { kind: "watch", config: values.config, interval, listen: values.listen };
+}
+
+/** `init --repo URL [--base-dir D] [--folders F]... [--systemd [--unit-dir D]]`. */
+export function parseInit(args: string[]): InitCommand {
+  const { values, positionals } = parse("init", args, {
+    config: COMMON.config,
+    help: COMMON.help,
+    repo: { type: "string" },
+    "base-dir": { type: "string", default: DEFAULT_BASE_DIR },
+    folders: { type: "string", multiple: true, default: [] },
+    systemd: { type: "boolean", default: false },
+    "unit-dir": { type: "string" },
+  });
+  noPositionals("init", positionals);
+  if (values.repo === undefined || values.repo.trim() === "") {
+    throw wrong("init", "--repo URL is required: the git URL or path of the stacks repo");
+  }
+  if (values["unit-dir"] !== undefined && !values.systemd) {
+    throw wrong("init", "--unit-dir needs --systemd");
+  }
+  const folders = values.folders.flatMap((f) => f.split(",")).map((f) => f.trim())
+    .filter((f) => f !== "");
+  return {
+    kind: "init",
+    config: values.config,
+    repo: values.repo,
+    baseDir: values["base-dir"],
+    folders: folders.length === 0 ? ["."] : folders,
+    systemd: values.systemd,
+    unitDir: values["unit-dir"] ?? DEFAULT_UNIT_DIR,
+  };
 }
 
 /** `validate [PATH]`: the config is read only when `--config` is given, never from the environment. */

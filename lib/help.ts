@@ -25,6 +25,20 @@ const HELP_FLAG: readonly [string, string] = ["-h, --help", "show this help"];
 
 /** Every command's help, in the order the global help lists them. */
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
+  init: {
+    summary: "write a config for a stacks repo (and systemd units), then dry-run it",
+    usage: "--repo URL [--base-dir D] [--folders F]... [--systemd [--unit-dir D]] [--config F]",
+    flags: [
+      ["--repo URL", "the stacks repo: a git URL or a path (required)"],
+      ["--base-dir D", "where autostack keeps its state (default /var/lib/autostack)"],
+      ["--folders F", "watched folders, repeatable or comma-separated (default .)"],
+      ["--systemd", "write autostack.service, .timer and autostack-watch.service too"],
+      ["--unit-dir D", "where the units go (default /etc/systemd/system)"],
+      ["-c, --config F", "the config to write (else $AUTOSTACK_CONFIG, else ./autostack.yaml)"],
+      HELP_FLAG,
+    ],
+    example: "autostack init --repo git@git.example.com:ops/stacks.git --folders stacks --systemd",
+  },
   run: {
     summary: "fetch the repo and deploy the stacks that changed (--json)",
     usage: "[--config F] [--dry-run] [--stack NAME]... [--force] [--json]",
@@ -85,7 +99,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     flags: [
       CONFIG,
       ["--interval D", "time between runs, e.g. 30s or 5m (overrides the config)"],
-      ["--listen ADDR", "serve webhooks and metrics on ADDR, e.g. 127.0.0.1:9000"],
+      ["--listen ADDR", "serve the status page, webhooks and metrics on ADDR, e.g. 127.0.0.1:9000"],
       HELP_FLAG,
     ],
     example: "autostack watch --interval 5m --listen 127.0.0.1:9000",

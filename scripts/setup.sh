@@ -3,7 +3,9 @@
 # the Docker 26 engine and Compose v2 from Debian trixie (through a separate
 # apt source list, so the host's own sources stay bookworm), busybox-static,
 # age (the secrets tests make age files with it), Debian's docker-registry
-# (started by the image-update tests on loopback), a running dockerd, and the
+# (started by the image-update tests on loopback), systemd (for
+# `systemd-analyze verify` of packaging/systemd) and chromium (the status
+# page's browser test), each only when missing, a running dockerd, and the
 # local busybox test image (no registry is reachable from our hosts). An
 # engine that does not come from Debian's docker.io (docker-ce, a static
 # install) is never replaced: it is used as is.
@@ -27,22 +29,12 @@ install_busybox() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
 }
 
-# The secrets tests make age files with Debian's age and age-keygen (docs/secrets.md).
-install_age() {
-  if installed age; then return; fi
-  log "installing age"
+# Installs Debian package $1 unless command $2 is already there.
+install_tool() {
+  if command -v "$2" >/dev/null; then return; fi
+  log "installing $1 (for $2)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
-}
-
-# Debian's docker-registry (bookworm 2.8): the image-update tests run their own
-# copy of it on a loopback port (tests/e2e/_registry.ts), never the packaged service.
-install_registry() {
-  if installed docker-registry; then return; fi
-  log "installing docker-registry"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
-    docker-registry >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$1" >/dev/null
 }
 
 # apt options that read only the trixie list in $STATE and keep its package
@@ -179,8 +171,13 @@ DOCKERFILE
 }
 
 install_busybox
-install_age
-install_registry
+# The secrets tests make age files with age and age-keygen (docs/secrets.md);
+# the image-update tests run their own docker-registry on a loopback port
+# (tests/e2e/_registry.ts), never the packaged service.
+install_tool age age
+install_tool docker-registry docker-registry
+install_tool systemd systemd-analyze
+install_tool chromium chromium
 install_engine
 install_compose
 start_daemon

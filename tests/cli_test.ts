@@ -185,3 +185,50 @@ Deno.test("parseCommand() gives history 20 entries by default, 0 for all, and re
     /history: --since must be a duration such as 2d, 12h or 30m: "yesterday"/,
   );
 });
+
+Deno.test("parseCommand() reads init with its defaults: base dir, the whole repo, no units", () => {
+  assert.deepEqual(parseCommand(["init", "--repo", "https://git.example.com/stacks.git"]), {
+    kind: "init",
+    config: undefined,
+    repo: "https://git.example.com/stacks.git",
+    baseDir: "/var/lib/autostack",
+    folders: ["."],
+    systemd: false,
+    unitDir: "/etc/systemd/system",
+  });
+});
+
+Deno.test("parseCommand() reads init's folders repeated or comma-separated, and --systemd", () => {
+  const c = parseCommand([
+    "init",
+    "--repo=/srv/stacks",
+    "--folders",
+    "apps, infra",
+    "--folders=tools",
+    "--base-dir",
+    "base",
+    "--systemd",
+    "--unit-dir",
+    "units",
+    "-c",
+    "a.yaml",
+  ]);
+  assert.deepEqual(c, {
+    kind: "init",
+    config: "a.yaml",
+    repo: "/srv/stacks",
+    baseDir: "base",
+    folders: ["apps", "infra", "tools"],
+    systemd: true,
+    unitDir: "units",
+  });
+  assert.equal(onlyPrints(c), false);
+});
+
+Deno.test("parseCommand() refuses init without --repo, and --unit-dir without --systemd", () => {
+  assert.throws(() => parseCommand(["init"]), /^UsageError: init: --repo URL is required/);
+  assert.throws(
+    () => parseCommand(["init", "--repo", "r", "--unit-dir", "u"]),
+    /init: --unit-dir needs --systemd/,
+  );
+});

@@ -11,3 +11,4 @@ export * from "./rollback.ts";
 export * from "./plan_report.ts";
 export * from "./outcome_report.ts";
 export * from "./json.ts";
+export * from "./_time.ts";

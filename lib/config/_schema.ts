@@ -36,6 +36,7 @@ export const CONFIG_KEYS = [
   "webhook_secret",
   "age_key_file",
   "insecure_registries",
+  "status_token",
 ] as const;
 
 /** A top-level config key. */
@@ -110,6 +111,7 @@ export const CONFIG_SCHEMA = z.object({
     text(REGISTRY).refine((r) => /^[^\s/]+$/.test(r), { error: REGISTRY }),
     REGISTRY,
   ).default([]),
+  status_token: text("must be a string (quote it if it looks like a number)").optional(),
 });
 
 const URL_ERROR = "must be an http(s) URL";
@@ -180,7 +182,7 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: Property
 
 /**
  * `config: KEY: problem: VALUE`; the value is left out when there is none or
- * it may be a secret (`webhook_secret`, notify headers), and a notify URL is
+ * it may be a secret (`webhook_secret`, `status_token`, notify headers), and a notify URL is
  * shown without its path, query and user part: the secret of a Slack or
  * Discord hook is its path. Every other URL in a value is shown so too.
  */
@@ -197,7 +199,8 @@ export function problemLine(path: readonly PropertyKey[], problem: string, value
 function showSafely(path: readonly PropertyKey[], value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const [top, , field] = path;
-  if (top === "webhook_secret" || (top === "notify" && field === "headers")) return undefined;
+  if (top === "webhook_secret" || top === "status_token") return undefined;
+  if (top === "notify" && field === "headers") return undefined;
   if (top === "notify" && (field === undefined || field === "url") && typeof value === "string") {
     return showValue(redactUrl(value));
   }

@@ -63,6 +63,8 @@ export interface Config {
   age_key_file?: string;
   /** Registries asked over plain HTTP besides loopback ones (docs/image-updates.md). */
   insecure_registries: string[];
+  /** `watch`: token the status page (`GET /`) asks for; `undefined`: the page is open. */
+  status_token?: string;
   /** Absolute path of the file read (`""` when there was none). */
   configFile: string;
   /** Things worth a look that do not stop the run (unknown keys …), one line each. */

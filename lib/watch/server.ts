@@ -1,6 +1,7 @@
 /**
- * The HTTP server of `watch` on `listen`: `POST /hooks/git` (push webhooks,
- * see webhook.ts), `GET /healthz` (the loop's state as JSON) and
+ * The HTTP server of `watch` on `listen`: `GET /` (the status page, see
+ * status_page.ts; behind `status_token` when set), `POST /hooks/git` (push
+ * webhooks, see webhook.ts), `GET /healthz` (the loop's state as JSON) and
  * `GET /metrics` (Prometheus text). Routing is the pure-ish {@link route},
  * tested with plain `Request`s; {@link startServer} puts it on `Deno.serve`.
  * @module
@@ -10,6 +11,7 @@ import { AutostackError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics, RunResult } from "./metrics.ts";
 import { BodyBudget, handlePush, NO_SECRET } from "./webhook.ts";
+import { statusAllowed } from "./status_auth.ts";
 
 /** How the last run of the loop went, for `GET /healthz`. */
 export interface LastRun {
@@ -51,6 +53,10 @@ export interface ServerOptions {
   branch?: string;
   /** The metrics to render. */
   metrics: Metrics;
+  /** The status page's HTML, rendered now. */
+  statusPage(): Promise<string>;
+  /** `status_token`: `GET /` needs it (`?token=` or a bearer header); `undefined`: open. */
+  statusToken?: string;
   /** The loop's state now. */
   status(): WatchStatus;
   /** Asks the loop for a run. */
@@ -89,6 +95,30 @@ export async function route(
   const allow = (method: string) =>
     request.method === method || (method === "GET" && request.method === "HEAD");
   switch (pathname) {
+    case "/": {
+      if (!allow("GET")) return json(405, { error: "use GET" }, { allow: "GET, HEAD" });
+      if (!await statusAllowed(request, options.statusToken)) {
+        return new Response(
+          "401: this status page needs ?token= or an Authorization: Bearer header\n",
+          {
+            status: 401,
+            headers: {
+              "content-type": "text/plain; charset=utf-8",
+              "www-authenticate": 'Bearer realm="autostack"',
+            },
+          },
+        );
+      }
+      return new Response(await options.statusPage(), {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          // The page may carry the token in its URL: keep it out of caches and referrers.
+          "cache-control": "no-store",
+          "referrer-policy": "no-referrer",
+          "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
+      });
+    }
     case "/healthz": {
       if (!allow("GET")) return json(405, { error: "use GET" }, { allow: "GET, HEAD" });
       const status = options.status();

@@ -16,6 +16,9 @@ import { Metrics, type RunResult } from "./metrics.ts";
 import { gatherStatus } from "../commands/mod.ts";
 import { startServer, type WatchStatus } from "./server.ts";
 import type { HistoryEntry } from "../outcome.ts";
+import { programOrigin, VERSION, versionLine } from "../about.ts";
+import { gatherStatusPage, type LoopView } from "./status_data.ts";
+import { renderStatusPage } from "./status_page.ts";
 
 /** Time, as the scheduler sees it; tests pass a fake. */
 export interface Clock {
@@ -62,6 +65,8 @@ export class Scheduler {
   #pending: string | undefined;
   #wake: AbortController | undefined;
   #running = false;
+  #current: { reason: string; since: number } | undefined;
+  #nextAt: number | undefined;
 
   /** Creates a scheduler; nothing runs before {@link loop}. */
   constructor(options: SchedulerOptions) {
@@ -71,6 +76,16 @@ export class Scheduler {
   /** Whether a run is in progress. */
   get running(): boolean {
     return this.#running;
+  }
+
+  /** The run in progress: why it started and when (clock ms). */
+  get current(): { reason: string; since: number } | undefined {
+    return this.#current;
+  }
+
+  /** When the sleeping loop runs next (clock ms); `undefined` during a run. */
+  get nextAt(): number | undefined {
+    return this.#nextAt;
   }
 
   /**
@@ -90,16 +105,21 @@ export class Scheduler {
       // Cleared before the run: a trigger arriving during it queues the next one.
       this.#pending = undefined;
       this.#running = true;
+      this.#current = { reason, since: clock.now() };
       try {
         await this.#o.run(reason);
       } finally {
         this.#running = false;
+        this.#current = undefined;
       }
       if (signal.aborted) break;
       if (this.#pending === undefined) {
         this.#wake = new AbortController();
-        await clock.sleep(this.#o.delay(), AbortSignal.any([this.#wake.signal, signal]));
+        const delay = this.#o.delay();
+        this.#nextAt = clock.now() + delay;
+        await clock.sleep(delay, AbortSignal.any([this.#wake.signal, signal]));
         this.#wake = undefined;
+        this.#nextAt = undefined;
         if (this.#pending !== undefined && !signal.aborted) {
           await clock.sleep(this.#o.settleMs ?? 300, signal);
         }
@@ -137,12 +157,22 @@ export async function watchCommand(
     clock,
     signal,
   });
+  const loopStatus = () => ({ ...status, running: scheduler.running });
+  let version: Promise<string> | undefined;
+  const loop: LoopView = {
+    status: loopStatus,
+    run: () => scheduler.current,
+    nextRunAt: () => scheduler.nextAt,
+    version: () => version ??= programOrigin(deps.runner).then((o) => versionLine(VERSION, o)),
+  };
   const server = config.listen === undefined ? undefined : startServer({
     listen: config.listen,
     secret: config.webhook_secret,
     branch: config.branch,
     metrics,
-    status: () => ({ ...status, running: scheduler.running }),
+    statusPage: async () => renderStatusPage(await gatherStatusPage(config, deps, loop)),
+    statusToken: config.status_token,
+    status: loopStatus,
     trigger: (reason) => scheduler.trigger(reason),
     logger: deps.logger,
   });

@@ -133,9 +133,16 @@ export async function verifyPush(
     return timingSafeEqual(encoder.encode(hex.slice(prefix.length)), encoder.encode(expected));
   }
   const token = headers.get("x-gitlab-token");
-  if (token === null) return false;
-  const [given, wanted] = await Promise.all([sha256(token), sha256(secret)]);
-  return timingSafeEqual(given, wanted);
+  return token !== null && await sameSecret(token, secret);
+}
+
+/**
+ * Whether `given` equals the secret `wanted`, in constant time: both are
+ * hashed first, so that not even the secret's length leaks.
+ */
+export async function sameSecret(given: string, wanted: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256(given), sha256(wanted)]);
+  return timingSafeEqual(a, b);
 }
 
 async function sha256(text: string): Promise<Uint8Array> {

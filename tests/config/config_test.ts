@@ -243,6 +243,16 @@ notify:
   }
 });
 
+Deno.test("parseConfig() reads status_token from the file or AUTOSTACK_STATUS_TOKEN, never printing it", () => {
+  assert.equal(parse(`${MINIMAL}status_token: "t0k"\n`).status_token, "t0k");
+  assert.equal(parse(MINIMAL, { AUTOSTACK_STATUS_TOKEN: "fr0m-env" }).status_token, "fr0m-env");
+  assert.equal(parse(MINIMAL).status_token, undefined);
+  const problems = problemsOf(() => parse(`${MINIMAL}status_token: 27182818\n`));
+  assert.deepEqual(problems, [
+    "config: status_token: must be a string (quote it if it looks like a number)",
+  ]);
+});
+
 Deno.test("parseConfig() hides credentials of any URL shown in a problem line", () => {
   assert.deepEqual(
     problemsOf(() => parse("repo: [https://bob:SECRET@git.example.com/x.git]\nbase_dir: /a\n")),

@@ -1,15 +1,37 @@
 /**
  * End-to-end helpers: a "remote" stacks repo (a bare git repo fed from a work
  * tree), a temp `base_dir` with its config, and the CLI run as a subprocess
- * exactly as an operator runs it.
+ * exactly as an operator runs it: from the sources, or the built file named by
+ * `AUTOSTACK_BIN` (see {@link CLI}).
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 
 /** The project root (where main.ts lives). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * The command line that starts autostack in every e2e test: the built file
+ * named by `$AUTOSTACK_BIN` (e.g. `dist/autostack`, relative to the project
+ * root) when set, so CI tests what users install; else the sources,
+ * `deno run -A --quiet main.ts`.
+ */
+export const CLI: readonly string[] = cliEntry(Deno.env.get("AUTOSTACK_BIN"));
+
+function cliEntry(bin: string | undefined): string[] {
+  if (bin === undefined || bin === "") {
+    return [Deno.execPath(), "run", "-A", "--quiet", join(ROOT, "main.ts")];
+  }
+  const file = resolve(ROOT, bin);
+  try {
+    Deno.statSync(file);
+  } catch {
+    throw new Error(`AUTOSTACK_BIN=${bin}: no such file (run \`deno task build\` first)`);
+  }
+  return [file];
+}
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "test",
@@ -128,7 +150,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `deno run -A main.ts ARGS` as a user would, with a clean AUTOSTACK_* environment. */
+/** Runs the {@link CLI} with ARGS as a user would, with a clean AUTOSTACK_* environment. */
 export async function cli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
@@ -137,8 +159,8 @@ export async function cli(
   for (const [key, value] of Object.entries(Deno.env.toObject())) {
     if (!key.startsWith("AUTOSTACK_") || key === "AUTOSTACK_TEST_IMAGE") env[key] = value;
   }
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", join(ROOT, "main.ts"), ...args],
+  const out = await new Deno.Command(CLI[0]!, {
+    args: [...CLI.slice(1), ...args],
     cwd: options.cwd ?? ROOT,
     env: { ...env, ...options.env },
     clearEnv: true,
@@ -179,8 +201,8 @@ export function spawnCli(
   for (const [key, value] of Object.entries(Deno.env.toObject())) {
     if (!key.startsWith("AUTOSTACK_") || key === "AUTOSTACK_TEST_IMAGE") env[key] = value;
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", join(ROOT, "main.ts"), ...args],
+  const child = new Deno.Command(CLI[0]!, {
+    args: [...CLI.slice(1), ...args],
     cwd: options.cwd ?? ROOT,
     env: { ...env, ...options.env },
     clearEnv: true,

@@ -10,7 +10,8 @@ import {
   ErrorJsonSchema,
   HistoryJsonSchema,
 } from "../../mod.ts";
-import { cli, ROOT, Workspace } from "./_harness.ts";
+import { CLI, cli, git, ROOT, Workspace } from "./_harness.ts";
+import { VERSION } from "../../lib/about.ts";
 
 const REPO = { repo: "https://example.invalid/stacks.git" };
 
@@ -81,10 +82,9 @@ Deno.test("the global help lists each command with one line", async () => {
 Deno.test("a closed stdout ends history quietly with exit 0, no stack trace", async () => {
   const lines = Array.from({ length: 3000 }, (_, i) => entry("web", i));
   await withHistory(lines, async (ws) => {
-    const script = `"$0" run -A --quiet "$1" history --limit 0 --config "$2" | head -1; ` +
-      `echo "exit=\${PIPESTATUS[0]}" >&2`;
+    const script = `"$0" "$@" | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`;
     const out = await new Deno.Command("bash", {
-      args: ["-c", script, Deno.execPath(), join(ROOT, "main.ts"), ws.config],
+      args: ["-c", script, ...CLI, "history", "--limit", "0", "--config", ws.config],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -247,4 +247,18 @@ Deno.test("history --since keeps only the entries newer than the duration", asyn
     const none = await ws.run(["history", "--since", "30m"]);
     assert.equal(none.stdout, "no entries match\n");
   });
+});
+
+Deno.test("--version names deno.json's version and the commit the program comes from", async () => {
+  const r = await cli(["--version"]);
+  assert.equal(r.code, 0, r.stderr);
+  const head = (await git(ROOT, "rev-parse", "--short=12", "HEAD")).trim();
+  // From the sources: the checkout's commit; a built file (AUTOSTACK_BIN): the commit of its build.
+  const origin = Deno.env.get("AUTOSTACK_BIN")
+    ? `built from commit ${head}(-dirty)?`
+    : `source, commit ${head}`;
+  assert.match(
+    r.stdout,
+    new RegExp(`^autostack ${VERSION.replaceAll(".", "\\.")} \\(${origin}\\)\\n$`),
+  );
 });

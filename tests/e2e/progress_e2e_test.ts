@@ -4,9 +4,8 @@
  * prints the result lines alone, as cron mails them.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { SKIP_DOCKER } from "./_docker.ts";
-import { ROOT, webCompose } from "./_harness.ts";
+import { CLI, webCompose } from "./_harness.ts";
 import { outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
@@ -19,7 +18,7 @@ async function runOnTerminal(s: Scene): Promise<{ code: number; screen: string }
     if (value !== undefined) env[key] = value;
   }
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = [Deno.execPath(), "run", "-A", "--quiet", join(ROOT, "main.ts"), "run"]
+  const command = [...CLI, "run"]
     .concat(["--config", s.ws.config]).map(quote).join(" ");
   const out = await new Deno.Command("script", {
     args: ["-qec", command, "/dev/null"],
@@ -61,16 +60,14 @@ Deno.test({
 
 /** `autostack ARGS | CONSUMER` in bash: autostack's exit code, and its stderr. */
 async function piped(s: Scene, args: string[], consumer: string) {
-  const script = `"$0" run -A --quiet "$1" "\${@:2}" 2>"$ERRFILE" | ${consumer} >/dev/null; ` +
-    `echo "\${PIPESTATUS[0]}"`;
+  const script = `"$0" "$@" 2>"$ERRFILE" | ${consumer} >/dev/null; echo "\${PIPESTATUS[0]}"`;
   const errFile = await Deno.makeTempFile({ prefix: "autostack-stderr-" });
   try {
     const out = await new Deno.Command("bash", {
       args: [
         "-c",
         script,
-        Deno.execPath(),
-        join(ROOT, "main.ts"),
+        ...CLI,
         ...args,
         "--config",
         s.ws.config,

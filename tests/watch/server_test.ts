@@ -32,6 +32,7 @@ function options(secret?: string) {
     options: {
       secret,
       metrics: new Metrics(),
+      statusPage: () => Promise.resolve("<!doctype html><p>page</p>"),
       status: () => status,
       trigger: (reason: string) => void triggers.push(reason),
       logger,
@@ -128,4 +129,28 @@ Deno.test("route() POST /hooks/git answers 503 with Retry-After when the bodies 
   await good.body?.cancel();
   assert.deepEqual(triggers, ["push to refs/heads/main"]);
   assert.equal(bodyBudget.inUse, 0);
+});
+
+Deno.test("route() GET / serves the status page as HTML; 405 to other methods", async () => {
+  const { options: o } = options();
+  const response = await route(at("/"), o);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  assert.equal(await response.text(), "<!doctype html><p>page</p>");
+  const post = await route(at("/", { method: "POST" }), o);
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
+});
+
+Deno.test("route() GET / needs status_token when it is set: 401 without it, the page with it", async () => {
+  const { options: o } = options();
+  const guarded = { ...o, statusToken: "t0ken" };
+  const denied = await route(at("/"), guarded);
+  assert.equal(denied.status, 401);
+  assert.equal(denied.headers.get("www-authenticate"), 'Bearer realm="autostack"');
+  assert.doesNotMatch(await denied.text(), /<p>page/);
+  const allowed = await route(at("/?token=t0ken"), guarded);
+  assert.equal(allowed.status, 200);
+  assert.equal(await allowed.text(), "<!doctype html><p>page</p>");
 });

@@ -96,6 +96,25 @@ Deno.test("Scheduler runs at once, then again after each pause", async () => {
   assert.equal(runs.length, 2);
 });
 
+Deno.test("Scheduler tells the run in progress and, while it sleeps, when the next one starts", async () => {
+  const clock = new FakeClock();
+  const stop = new AbortController();
+  const runs = gatedRuns(clock);
+  const scheduler = new Scheduler({ run: runs.run, delay: () => 1000, clock, signal: stop.signal });
+  await clock.advance(500);
+  const loop = scheduler.loop();
+  await settle();
+  assert.deepEqual(scheduler.current, { reason: "start", since: 500 });
+  assert.equal(scheduler.nextAt, undefined);
+  await clock.advance(200);
+  await runs.release();
+  await clock.untilSleeping();
+  assert.equal(scheduler.current, undefined);
+  assert.equal(scheduler.nextAt, 1700);
+  stop.abort();
+  await loop;
+});
+
 Deno.test("Scheduler turns a burst of triggers during a run into exactly one more run", async () => {
   const clock = new FakeClock();
   const stop = new AbortController();

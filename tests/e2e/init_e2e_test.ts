@@ -38,7 +38,10 @@ Deno.test({
       const lines = r.stdout.trim().split("\n");
       assert.equal(lines[0], `wrote ${file}`);
       assert.match(r.stdout, /^plan for [0-9a-f]{7} \(dry run: nothing changed\)$/m);
-      assert.match(r.stdout, new RegExp(`^${stack} +new +compose +- +[0-9a-f]{7} +not deployed yet$`, "m"));
+      assert.match(
+        r.stdout,
+        new RegExp(`^${stack} +new +compose +- +[0-9a-f]{7} +not deployed yet$`, "m"),
+      );
       assert.match(r.stdout, /^1 stack checked: 0 errors, 0 warnings$/m);
       assert.equal(lines.at(-1), `next: autostack run --config ${file}`);
 

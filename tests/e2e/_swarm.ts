@@ -62,6 +62,23 @@ export async function servedBy(stack: string, service = "web"): Promise<string[]
   return out.sort();
 }
 
+/**
+ * Waits until the running replicas serve `expected` (sorted): after a
+ * start-first update the old tasks stop a moment after the new ones run.
+ */
+export async function waitServed(
+  stack: string,
+  expected: string[],
+  timeoutMs = 20_000,
+): Promise<string[]> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const seen = await servedBy(stack);
+    if (JSON.stringify(seen) === JSON.stringify(expected) || performance.now() > end) return seen;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** The service's update state as Swarm reports it (`completed`, `rollback_completed`, …, or ""). */
 export async function updateState(stack: string, service = "web"): Promise<string> {
   const r = await daxRunner.run([

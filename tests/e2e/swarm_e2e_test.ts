@@ -8,7 +8,14 @@
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import { outcomeLines, type Scene, withScene } from "./_scene.ts";
-import { removeStack, requireSwarm, servedBy, swarmCompose, updateState } from "./_swarm.ts";
+import {
+  removeStack,
+  requireSwarm,
+  servedBy,
+  swarmCompose,
+  updateState,
+  waitServed,
+} from "./_swarm.ts";
 
 /** The stack folder of a swarm stack: its compose file and `mode: swarm` settings. */
 function swarmStack(name: string, compose: string, settings: Record<string, unknown> = {}) {
@@ -131,7 +138,8 @@ Deno.test("method: canary on a swarm is a start-first rolling update; a service'
     await scene.commit(swarmStack(name, swarmCompose("v2"), canary));
     const update = await scene.run();
     assert.equal(resultOf(update, name)?.result, "deployed", update.stdout + update.stderr);
-    assert.deepEqual(await servedBy(name), ["v2", "v2"]);
+    // Start-first: the old tasks stop once the new ones run, so they may still be going.
+    assert.deepEqual(await waitServed(name, ["v2", "v2"]), ["v2", "v2"]);
     assert.equal(await updateOrder(name), "start-first");
 
     const own = swarmCompose("v3", { update: { order: "stop-first" } });

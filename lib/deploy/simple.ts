@@ -10,12 +10,12 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, readVersion, saveGood, writeVersion } from "../state/mod.ts";
+import { readVersion, saveGood, writeVersion } from "../state/mod.ts";
 import { evaluateHealth } from "../docker/mod.ts";
 import { copyStack } from "../repo/mod.ts";
 import { type PlainFile, writePlainFiles } from "../secrets/mod.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
-import { changeBad, markVersionBad } from "./marks.ts";
+import { finishHealthy, settleUnhealthy, type WentBack } from "./settle.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
 import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
@@ -111,33 +111,15 @@ async function simpleSteps(
 
   const target = await filesTarget(ctx, name, running, settings);
   const gate = await upAndCheck(ctx, target, settings, method, services);
-  if (!gate.ok) return await onUnhealthy(ctx, item, settings, method, gate);
-  await writeVersion(running, { ...version, pending: false });
-  // Seen healthy: this is now the version to go back to, even if a later run
-  // is killed before its step 5 could copy it (blind saw nothing, so it waits).
-  if (method === "simple") await saveGood(paths, name, ctx.config.keep_releases);
-  // A version marked bad that was forced (--force) and deployed is bad no more:
-  // kept, its mark would report the running version as skipped on every run.
-  const lifted = item.bad !== undefined &&
-    await changeBad(ctx, () => clearBad(paths.bad, name));
-
-  const message = (method === "blind" ? "started (blind: no health check)" : "healthy") +
-    (lifted ? "; its bad mark was lifted" : "");
-  if (settings.post_deploy) {
-    const post = await runHook(
-      ctx,
-      "post_deploy",
-      settings.post_deploy,
-      settings,
-      repoDir,
-      scriptEnv,
-    );
-    output = [output, post.tail].filter((t) => t !== "").join("\n");
-    if (!post.ok) {
-      return hookFailure("post_deploy", post, method, `the new version is ${message}`);
-    }
-  }
-  return { result: "deployed", message, services: [], method, output: output || undefined };
+  if (!gate.ok) return await onUnhealthy(ctx, item, method, gate);
+  return await finishHealthy(ctx, item, {
+    version,
+    method,
+    named: method,
+    blindWords: "started (blind: no health check)",
+    hooks: { dir: repoDir, env: scriptEnv },
+    output,
+  });
 }
 
 /**
@@ -150,36 +132,15 @@ export function stopsBeforeDown(settings: Pick<DeploySettings, "pre_deploy">): b
   return settings.pre_deploy !== undefined;
 }
 
-async function onUnhealthy(
-  ctx: DeployContext,
-  item: DeployItem,
-  settings: DeploySettings,
-  method: string,
-  gate: Gate,
-): Promise<Outcome> {
-  const name = item.name;
-  const markOn = settings.mark_bad ?? ctx.config.mark_bad;
-  const marked = markOn ? "; version marked bad" : "";
-  // Marked once the rollback is over, not before: a run killed during the
-  // rollback reached no outcome, so the next run must try this version again
-  // and roll back again; marked, it would be skipped with the stack half-restored.
-  // A host fault (Docker gone) says nothing about the version: no mark then.
-  let after: Awaited<ReturnType<typeof afterUnhealthy>>;
-  try {
-    after = await afterUnhealthy(ctx, name, settings);
-  } catch (error) {
-    if (markOn && hostFault(error) === undefined) {
-      await markVersionBad(ctx, name, item.stack.tree, gate.message, item.images);
-    }
-    throw error;
-  }
-  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message, item.images);
-  return {
-    result: after.result,
-    message: `${gate.message}${marked}; ${after.message}`,
-    services: gate.services,
+/** A version that failed its gate: the good copy comes back, then the bad mark. */
+function onUnhealthy(ctx: DeployContext, item: DeployItem, method: string, gate: Gate) {
+  return settleUnhealthy(
+    ctx,
+    item,
+    gate,
     method,
-  };
+    () => afterUnhealthy(ctx, item.name, item.settings),
+  );
 }
 
 /**
@@ -209,7 +170,7 @@ async function afterUnhealthy(
   ctx: DeployContext,
   name: string,
   settings: DeploySettings,
-): Promise<{ result: "failed" | "rolled_back"; message: string }> {
+): Promise<WentBack> {
   if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
   const target = await filesTarget(ctx, name, ctx.paths.running(name), settings);
   const restored = await restoreGood(ctx, name, settings, target);

@@ -12,12 +12,11 @@ import type { DeploySettings } from "../../config/mod.ts";
 import type { Outcome } from "../../outcome.ts";
 import { copyStack } from "../../repo/mod.ts";
 import { type PlainFile, writePlainFiles } from "../../secrets/mod.ts";
-import { clearBad, readVersion, saveGood, writeVersion } from "../../state/mod.ts";
+import { readVersion, saveGood, writeVersion } from "../../state/mod.ts";
 import { clearVersions } from "../clear.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
-import type { Gate } from "../gate.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "../hooks.ts";
-import { changeBad, markVersionBad } from "../marks.ts";
+import { finishHealthy, settleUnhealthy, type WentBack } from "../settle.ts";
 import type { DeployItem } from "../plan.ts";
 import { labelTarget } from "../targets.ts";
 import { deployAndWait, lookAt } from "./gate.ts";
@@ -87,29 +86,23 @@ async function swarmSteps(
   const how = method === "blind" ? "blind" : "simple";
   const what = await swarmFiles(ctx, name, running, settings);
   const gate = await deployAndWait(ctx, name, what, how, settings.health_timeout);
-  if (!gate.ok) return await onUnhealthy(ctx, item, gate);
-  await writeVersion(running, { ...version, pending: false });
-  if (how === "simple") await saveGood(paths, name, ctx.config.keep_releases);
-  await tidyObjects(ctx, name, what.names);
-  const lifted = item.bad !== undefined &&
-    await changeBad(ctx, () => clearBad(paths.bad, name));
-  const message = (how === "blind" ? "deployed to the swarm (blind: no health check)" : "healthy") +
-    (lifted ? "; its bad mark was lifted" : "");
-  if (settings.post_deploy) {
-    const post = await runHook(
+  if (!gate.ok) {
+    return await settleUnhealthy(
       ctx,
-      "post_deploy",
-      settings.post_deploy,
-      settings,
-      repoDir,
-      scriptEnv,
+      item,
+      gate,
+      method,
+      () => afterUnhealthy(ctx, name, settings),
     );
-    output = [output, post.tail].filter((t) => t !== "").join("\n");
-    if (!post.ok) {
-      return hookFailure("post_deploy", post, method, `the new version is ${message}`);
-    }
   }
-  return { result: "deployed", message, services: [], method, output: output || undefined };
+  return await finishHealthy(ctx, item, {
+    version,
+    method: how,
+    named: method,
+    blindWords: "deployed to the swarm (blind: no health check)",
+    hooks: { dir: repoDir, env: scriptEnv },
+    output,
+  }, () => tidyObjects(ctx, name, what.names));
 }
 
 /**
@@ -121,26 +114,11 @@ async function leaveCompose(ctx: DeployContext, name: string): Promise<void> {
   if (containers.length > 0) await ctx.compose.down(labelTarget(ctx, name));
 }
 
-/** A version that failed its gate: the good copy goes back, then the bad mark. */
-async function onUnhealthy(ctx: DeployContext, item: DeployItem, gate: Gate): Promise<Outcome> {
-  const { name, settings } = item;
-  const markOn = settings.mark_bad ?? ctx.config.mark_bad;
-  const after = await afterUnhealthy(ctx, name, settings);
-  // Marked once the rollback is over (see simple.ts): a run killed meanwhile retries it.
-  if (markOn) await markVersionBad(ctx, name, item.stack.tree, gate.message);
-  return {
-    result: after.result,
-    message: `${gate.message}${markOn ? "; version marked bad" : ""}; ${after.message}`,
-    services: gate.services,
-    method: settings.method,
-  };
-}
-
 async function afterUnhealthy(
   ctx: DeployContext,
   name: string,
   settings: DeploySettings,
-): Promise<{ result: "failed" | "rolled_back"; message: string }> {
+): Promise<WentBack> {
   if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
   const restored = await restoreSwarmGood(ctx, name, settings);
   if (restored === "none") {

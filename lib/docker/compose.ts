@@ -18,6 +18,7 @@ import {
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { parseProbeSchedules, type ProbeSchedule } from "./probe_schedule.ts";
 import { type Runner, type RunResult, tail } from "../process.ts";
+import { asArray, parseJson } from "./_json.ts";
 
 /** How to call compose for one project. */
 export interface ComposeTarget {
@@ -123,26 +124,6 @@ export function parseInspectHealth(stdout: string): Map<string, ProbeResult> {
     if (last) result.set(Id, { exitCode: last.ExitCode, output: last.Output });
   });
   return result;
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ComposeError(`cannot read ${what} output: not JSON: ${clip(text, 120)}`, {
-      cause: error,
-    });
-  }
-}
-
-function asArray(value: unknown): unknown[] {
-  if (!Array.isArray(value)) throw new ComposeError("expected a JSON array from docker");
-  return value;
-}
-
-function clip(text: string, max: number): string {
-  const line = text.trim().replace(/\s+/g, " ");
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** Options of a compose call. */

@@ -11,6 +11,7 @@ import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { formatDuration } from "../duration.ts";
 import { type Runner, tail } from "../process.ts";
 import { ENGINE_TIMEOUT_MS } from "./containers.ts";
+import { asArray, jsonLines, parseJson } from "./_json.ts";
 
 /** The label Swarm puts on every object of a stack. */
 export const STACK_LABEL = "com.docker.stack.namespace";
@@ -119,9 +120,7 @@ const ServiceInspect = z.object({
  */
 export function parseServiceInspect(stdout: string): SwarmService[] {
   if (stdout.trim() === "") return [];
-  const values = parseJson(stdout, "docker service inspect");
-  if (!Array.isArray(values)) throw new ComposeError("expected a JSON array from docker");
-  return values.map((value, i) => {
+  return asArray(parseJson(stdout, "docker service inspect")).map((value, i) => {
     const parsed = ServiceInspect.safeParse(value);
     if (!parsed.success) {
       throw new ComposeError(`cannot read docker service inspect, entry ${i + 1}`);
@@ -294,20 +293,6 @@ export class Swarm {
     if (daemonDown(r.stderr)) throw new DockerDownError(tail(r.stderr, 3));
     const detail = tail(r.stderr, 5);
     throw new ComposeError(`docker ${verb} failed (${why})${detail ? `: ${detail}` : ""}`);
-  }
-}
-
-function jsonLines(stdout: string, what: string): unknown[] {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((line) => parseJson(line, what));
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ComposeError(`cannot read ${what} output: not JSON: ${text.slice(0, 120)}`, {
-      cause: error,
-    });
   }
 }
 

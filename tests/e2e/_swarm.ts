@@ -16,29 +16,23 @@ export async function requireSwarm(): Promise<void> {
   if (init.code !== 0) throw new Error(`docker swarm init failed: ${init.stderr}`);
 }
 
-/** `docker stack rm NAME`, then waits until its containers are gone. */
+/** `docker stack rm NAME`, then waits until its containers, networks, configs and secrets are gone. */
 export async function removeStack(name: string): Promise<void> {
   await daxRunner.run(["docker", "stack", "rm", name]);
+  const label = `label=com.docker.stack.namespace=${name}`;
+  const lists = [["ps", "-aq"], ["network", "ls", "-q"], ["config", "ls", "-q"], [
+    "secret",
+    "ls",
+    "-q",
+  ]];
   for (let i = 0; i < 240; i++) {
-    const left = await daxRunner.run([
-      "docker",
-      "ps",
-      "-aq",
-      "--filter",
-      `label=com.docker.stack.namespace=${name}`,
-    ]);
-    const nets = await daxRunner.run([
-      "docker",
-      "network",
-      "ls",
-      "-q",
-      "--filter",
-      `label=com.docker.stack.namespace=${name}`,
-    ]);
-    if (left.stdout.trim() === "" && nets.stdout.trim() === "") return;
+    const left = await Promise.all(
+      lists.map((list) => daxRunner.run(["docker", ...list, "--filter", label])),
+    );
+    if (left.every((r) => r.stdout.trim() === "")) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`stack ${name}: containers still there after docker stack rm`);
+  throw new Error(`stack ${name}: still there 60 s after docker stack rm`);
 }
 
 /** What each running replica of `STACK_SERVICE` serves (its `/w/v`), sorted; stopping ones left out. */

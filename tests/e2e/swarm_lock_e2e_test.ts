@@ -10,18 +10,10 @@ import { acquireSwarmLock, type SwarmLockOptions } from "../../lib/state/mod.ts"
 import { LockedError } from "../../lib/errors.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { memoryLogger } from "../_fakes.ts";
-import { requireDocker, SKIP_DOCKER } from "./_docker.ts";
+import { SKIP_DOCKER } from "./_docker.ts";
+import { requireSwarm } from "./_swarm.ts";
 
 const docker = (...args: string[]) => daxRunner.run(["docker", ...args], { timeoutMs: 60_000 });
-
-/** Makes the engine a one-node swarm manager when it is not in a swarm yet; never leaves one. */
-async function requireSwarm(): Promise<void> {
-  await requireDocker();
-  const state = await docker("info", "--format", "{{.Swarm.LocalNodeState}}");
-  if (state.stdout.trim() === "active") return;
-  const init = await docker("swarm", "init", "--advertise-addr", "127.0.0.1");
-  if (init.code !== 0) throw new Error(`docker swarm init failed: ${init.stderr.trim()}`);
-}
 
 /** Runs `fn` with a unique lock name, and removes that config afterwards whatever happened. */
 async function withLockName(fn: (name: string) => Promise<void>): Promise<void> {

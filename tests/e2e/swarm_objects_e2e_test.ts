@@ -17,18 +17,10 @@ import {
   removeUnusedObjects,
 } from "../../lib/deploy/swarm/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
-import { requireDocker, SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
+import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
+import { removeStack, requireSwarm } from "./_swarm.ts";
 
 const docker = (...args: string[]) => daxRunner.run(["docker", ...args], { timeoutMs: 60_000 });
-
-/** Makes the engine a one-node swarm manager when it is not in a swarm yet; never leaves one. */
-async function requireSwarm(): Promise<void> {
-  await requireDocker();
-  const state = await docker("info", "--format", "{{.Swarm.LocalNodeState}}");
-  if (state.stdout.trim() === "active") return;
-  const init = await docker("swarm", "init", "--advertise-addr", "127.0.0.1");
-  if (init.code !== 0) throw new Error(`docker swarm init failed: ${init.stderr.trim()}`);
-}
 
 /** Polls `check` every 250 ms until it returns a value, or fails after `seconds` saying `what`. */
 async function until<T>(what: string, seconds: number, check: () => Promise<T | undefined>) {
@@ -74,23 +66,6 @@ async function waitSeen(service: string, path: string, want: string): Promise<vo
 async function objectNames(section: "configs" | "secrets", stack: string): Promise<string[]> {
   const [, ...args] = objectListArgs(section, stack);
   return parseObjectList((await docker(...args)).stdout).sort();
-}
-
-/** Removes the stack and waits until none of its containers, configs, secrets or networks is left. */
-async function removeStack(stack: string): Promise<void> {
-  await docker("stack", "rm", stack);
-  await until(`stack ${stack} to be gone`, 60, async () => {
-    const label = `label=com.docker.stack.namespace=${stack}`;
-    const left = await Promise.all([
-      docker("ps", "-aq", "--filter", label),
-      docker("network", "ls", "-q", "--filter", label),
-    ]);
-    const objects = [
-      ...await objectNames("configs", stack),
-      ...await objectNames("secrets", stack),
-    ];
-    return left.every((r) => r.stdout.trim() === "") && objects.length === 0 ? true : undefined;
-  });
 }
 
 const COMPOSE = `services:

@@ -8,8 +8,10 @@ if [ "${AUTOSTACK_SKIP_DOCKER:-}" = "1" ]; then exit 0; fi
 if docker info >/dev/null 2>&1 &&
   docker compose version 2>/dev/null | grep -Eq 'v?2\.' &&
   docker image inspect "$image" >/dev/null 2>&1 &&
-  # The tools the secrets, image-update, packaging and status-page tests run.
-  command -v age docker-registry systemd-analyze chromium >/dev/null; then
+  # The tools the secrets, image-update, packaging and status-page tests run
+  # (one `command -v` each: given several names it succeeds when any is found).
+  command -v age >/dev/null && command -v docker-registry >/dev/null &&
+  command -v systemd-analyze >/dev/null && command -v chromium >/dev/null; then
   exit 0
 fi
 if [ "$(id -u)" != "0" ]; then

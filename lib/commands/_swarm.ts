@@ -20,8 +20,9 @@ export async function lookAtSwarm(
   names: readonly string[],
 ): Promise<Map<string, SwarmLook>> {
   const looks = new Map<string, SwarmLook>();
-  if (names.length === 0 || await swarm.role().catch(() => "none") !== "manager") return looks;
-  const stacks = await swarm.stacks();
+  if (names.length === 0) return looks;
+  const stacks = await swarm.stacks().catch(() => undefined);
+  if (stacks === undefined) return looks; // no manager here: nothing to look at
   await Promise.all(
     names.filter((n) => stacks.has(n)).map(async (name) => {
       const services = await swarm.services(name);

@@ -19,6 +19,7 @@ import {
   takeSwarmLock,
   withCheckedFolder,
 } from "../deploy/mod.ts";
+import { Swarm } from "../docker/mod.ts";
 import { pool } from "../pool.ts";
 import type { Deps } from "../deps.ts";
 import type { HistoryEntry } from "../outcome.ts";
@@ -52,10 +53,12 @@ export async function runOnce(
   deps: Deps,
   command: RunFlags,
 ): Promise<RunReport> {
+  const swarm = new Swarm(deps.runner);
   const prepared = await prepareRun(config, deps, {
     force: command.force,
     only: command.stacks,
     changedFiles: command.dryRun,
+    swarm,
   });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
   if (prepared.errors.length === 0 && !prepared.plan.some((i) => i.stack !== undefined)) {
@@ -75,6 +78,7 @@ export async function runOnce(
     repo: prepared.repo,
     head: prepared.head,
     deps,
+    swarm,
   });
   if (command.dryRun) {
     if (prepared.dockerDown) {
@@ -101,11 +105,20 @@ export async function runOnce(
   // One run at a time deploys swarm stacks, across every manager of the swarm.
   const swarmLock = await takeSwarmLock(ctx, prepared.plan);
   const run = await executePlan(ctx, prepared.plan, recording.previous, live)
-    .finally(() => swarmLock?.release());
-  await recording.announce(run.entries, run.news, {
-    json: command.json,
-    commit: prepared.head.commit,
-  });
+    .catch(async (error) => {
+      await swarmLock?.release();
+      throw error;
+    });
+  // The swarm is free once the deploys are done: telling them need not wait for the release.
+  const released = swarmLock?.release();
+  try {
+    await recording.announce(run.entries, run.news, {
+      json: command.json,
+      commit: prepared.head.commit,
+    });
+  } finally {
+    await released;
+  }
   // After what was done is told: the host fault is the run's one line.
   if (run.hostFault) throw run.hostFault;
   const bad = prepared.errors.length > 0 || run.failed;

@@ -31,14 +31,17 @@ export interface DeployContext {
   badQueue: Queue;
 }
 
-/** Builds the context of a run: its compose, swarm and bad.json queue come from the rest. */
+/**
+ * Builds the context of a run: its compose and bad.json queue come from the
+ * rest, and so does its swarm unless the run made one already (to plan with).
+ */
 export function makeDeployContext(
-  base: Omit<DeployContext, "compose" | "swarm" | "badQueue">,
+  base: Omit<DeployContext, "compose" | "swarm" | "badQueue"> & { swarm?: Swarm },
 ): DeployContext {
   return {
     ...base,
     compose: new Compose(base.deps.runner, base.config.compose),
-    swarm: new Swarm(base.deps.runner),
+    swarm: base.swarm ?? new Swarm(base.deps.runner),
     badQueue: new Queue(),
   };
 }

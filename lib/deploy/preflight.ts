@@ -19,6 +19,7 @@ import { type ImagePin, pinnedImage } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
 import type { DeployItem } from "./plan.ts";
 import { filesTarget } from "./targets.ts";
+import { stackModel } from "./swarm/mod.ts";
 import { withCheckedFolder } from "./secrets.ts";
 import type { PlainFile } from "../secrets/mod.ts";
 
@@ -61,23 +62,25 @@ export async function checkFiles(
     if (problem !== undefined) return { ok: false, cause: "version", message: problem };
   }
   const target = await filesTarget(ctx, item.name, dir, item.settings, item.stack.composeFile);
-  let text: string;
-  try {
-    text = await ctx.compose.model(target);
-  } catch (error) {
-    if (!(error instanceof ComposeError)) throw error;
-    return { ok: false, cause: "version", message: errorMessage(error) };
-  }
+  const swarm = item.settings.mode === "swarm";
+  const command = swarm ? "docker stack config" : "docker compose config";
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, cause: "version", message: "docker compose config did not print JSON" };
+    // A swarm stack is checked as `docker stack deploy` reads it (docs/swarm.md#preflight).
+    json = swarm
+      ? await stackModel(ctx, dir, target.files ?? [])
+      : JSON.parse(await ctx.compose.model(target));
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      return { ok: false, cause: "version", message: "docker compose config did not print JSON" };
+    }
+    if (!(error instanceof ComposeError)) throw error;
+    return { ok: false, cause: "version", message: errorMessage(error) };
   }
   const model = Model.safeParse(json);
   if (!model.success) {
     const why = z.prettifyError(model.error).replace(/\s*\n\s*/g, " ");
-    return { ok: false, cause: "version", message: `cannot read docker compose config: ${why}` };
+    return { ok: false, cause: "version", message: `cannot read ${command}: ${why}` };
   }
   return { ok: true, model: model.data, target };
 }

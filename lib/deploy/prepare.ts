@@ -49,6 +49,8 @@ export interface PrepareOptions {
   only: readonly string[];
   /** List the changed files of each changed stack (one git call each; `--dry-run` shows them). */
   changedFiles?: boolean;
+  /** The run's {@link Swarm}: its one `docker stack ls` is asked here and reused by the deploys. */
+  swarm?: Swarm;
 }
 
 /** Syncs the repo and plans the run; changes nothing outside the clone. */
@@ -61,6 +63,9 @@ export async function prepareRun(
   // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile.
   const local = Promise.all([readDeployed(paths), readBad(paths.bad), askProjects(deps, config)]);
   local.catch(() => {}); // awaited below; a failed fetch must not leave it unhandled
+  const swarm = options.swarm ?? new Swarm(deps.runner);
+  // Swarm by default: the swarm's stacks will be asked for, so ask meanwhile too.
+  if (config.defaults.mode === "swarm") askStacks(swarm);
   const { repo, head, entries } = await syncRepo({
     runner: deps.runner,
     dir: paths.repo,
@@ -93,7 +98,7 @@ export async function prepareRun(
   const projects = asked instanceof DockerDownError || asked === undefined
     ? undefined
     : swarmed
-    ? withStacks(asked, await askStacks(deps))
+    ? withStacks(asked, await askStacks(swarm))
     : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
   const images = await followImages({
@@ -151,11 +156,11 @@ async function askProjects(
 }
 
 /** The swarm's stacks, when this engine is a manager that answers (else none are known). */
-async function askStacks(deps: Deps): Promise<Map<string, number>> {
+async function askStacks(swarm: Swarm): Promise<Map<string, number>> {
   try {
-    return await new Swarm(deps.runner).stacks();
+    return await swarm.stacks() ?? new Map(); // not a manager: each swarm stack's deploy says so
   } catch {
-    return new Map(); // not a manager: each swarm stack's deploy says so
+    return new Map(); // the deploys ask again, and say why
   }
 }
 

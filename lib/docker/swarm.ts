@@ -16,8 +16,11 @@ import { asArray, jsonLines, parseJson } from "./_json.ts";
 /** The label Swarm puts on every object of a stack. */
 export const STACK_LABEL = "com.docker.stack.namespace";
 
-/** What this engine is to the swarm: only a manager can deploy stacks. */
-export type SwarmRole = "manager" | "worker" | "none";
+/**
+ * What this engine is to the swarm: only a manager can deploy stacks; a
+ * worker and an engine in no swarm are alike here (`none`).
+ */
+export type SwarmRole = "manager" | "none";
 
 /** A service of a stack, as one look at the swarm sees it. */
 export interface SwarmService {
@@ -64,19 +67,13 @@ export function stackDeployArgs(name: string, files: readonly string[]): string[
   return [...out, name];
 }
 
-const SwarmInfo = z.object({
-  LocalNodeState: z.string(),
-  ControlAvailable: z.boolean().optional(),
-});
-
-/** Reads `docker info --format '{{json .Swarm}}'` into this engine's {@link SwarmRole}. */
-export function parseSwarmRole(stdout: string): SwarmRole {
-  const info = SwarmInfo.safeParse(parseJson(stdout.trim(), "docker info"));
-  if (!info.success) {
-    throw new ComposeError("cannot read docker info: no swarm state in its output");
-  }
-  if (info.data.LocalNodeState !== "active") return "none";
-  return info.data.ControlAvailable ? "manager" : "worker";
+/**
+ * Whether a failed swarm call said this engine is no manager (Docker 26:
+ * "This node is not a swarm manager", from a worker and from an engine in no
+ * swarm alike).
+ */
+export function notManager(stderr: string): boolean {
+  return /\bnot a swarm manager\b/.test(stderr);
 }
 
 const ServiceLine = z.object({ Name: z.string(), Mode: z.string(), Replicas: z.string() });
@@ -195,20 +192,32 @@ export function parseStackList(stdout: string): Map<string, number> {
 /** Runs the swarm commands of autostack; every method throws {@link ComposeError} on failure. */
 export class Swarm {
   readonly #runner: Runner;
-  #role: Promise<SwarmRole> | undefined;
+  #stacks: Promise<Map<string, number> | undefined> | undefined;
 
   /** Wraps `runner`. */
   constructor(runner: Runner) {
     this.#runner = runner;
   }
 
-  /** This engine's role, asked once per run (`docker info`). */
-  role(): Promise<SwarmRole> {
-    this.#role ??= this.#call(["docker", "info", "--format", "{{json .Swarm}}"], "info")
-      .then(parseSwarmRole);
+  /**
+   * Every stack on the swarm with its number of services, or `undefined`
+   * when this engine is no manager: one `docker stack ls`, asked once per
+   * {@link Swarm} (a run), since it answers {@link role} too.
+   */
+  stacks(): Promise<Map<string, number> | undefined> {
+    this.#stacks ??= this.#call(["docker", "stack", "ls", "--format", "json"], "stack ls")
+      .then(parseStackList, (error: unknown) => {
+        if (error instanceof ComposeError && notManager(error.message)) return undefined;
+        throw error;
+      });
     // A failed look is not remembered: the next stack asks again.
-    this.#role.catch(() => this.#role = undefined);
-    return this.#role;
+    this.#stacks.catch(() => this.#stacks = undefined);
+    return this.#stacks;
+  }
+
+  /** This engine's role, from {@link stacks} (no `docker info`: it takes three times as long). */
+  async role(): Promise<SwarmRole> {
+    return await this.stacks() === undefined ? "none" : "manager";
   }
 
   /**
@@ -229,6 +238,15 @@ export class Swarm {
         if (attempt >= 3 || !/update out of sequence/.test(String(error))) throw error;
       }
     }
+  }
+
+  /**
+   * `docker stack config` of `files`, interpolated with `env`: the model
+   * `docker stack deploy` would send, as YAML text. Refused files throw.
+   */
+  async model(files: readonly string[], env: Record<string, string>): Promise<string> {
+    const args = ["docker", "stack", "config", ...files.flatMap((f) => ["-c", f])];
+    return await this.#call(args, "stack config", { env });
   }
 
   /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */
@@ -272,13 +290,6 @@ export class Swarm {
     const args = ["docker", "service", "ps", "--no-trunc", "--filter", "_up-to-date=true"];
     const out = await this.#call([...args, "--format", "json", ...services], "service ps");
     return parseTaskList(out, services);
-  }
-
-  /** Every stack on the swarm with its number of services (one `stack ls`). */
-  async stacks(): Promise<Map<string, number>> {
-    return parseStackList(
-      await this.#call(["docker", "stack", "ls", "--format", "json"], "stack ls"),
-    );
   }
 
   async #call(

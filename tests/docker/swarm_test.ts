@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   desiredOf,
+  notManager,
   parseServiceInspect,
   parseServiceList,
   parseStackList,
-  parseSwarmRole,
   parseTaskList,
   stackDeployArgs,
   Swarm,
@@ -28,11 +28,43 @@ Deno.test("stackDeployArgs() prunes, passes registry auth, never resolves images
   ]);
 });
 
-Deno.test("parseSwarmRole() tells a manager from a worker and from no swarm", () => {
-  assert.equal(parseSwarmRole('{"LocalNodeState":"active","ControlAvailable":true}'), "manager");
-  assert.equal(parseSwarmRole('{"LocalNodeState":"active","ControlAvailable":false}'), "worker");
-  assert.equal(parseSwarmRole('{"LocalNodeState":"inactive","ControlAvailable":false}'), "none");
-  assert.throws(() => parseSwarmRole("{}"), /no swarm state/);
+const WORKER =
+  "Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.";
+const NO_SWARM =
+  'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+
+Deno.test("notManager() tells Docker's words for a worker and for no swarm from other failures", () => {
+  assert.equal(notManager(WORKER), true);
+  assert.equal(notManager(NO_SWARM), true);
+  assert.equal(notManager("Error response from daemon: rpc error: code = Unavailable"), false);
+});
+
+for (const [what, stderr] of [["a worker", WORKER], ["an engine in no swarm", NO_SWARM]]) {
+  Deno.test(`Swarm.role() is none on ${what}, and asks docker stack ls once per run`, async () => {
+    const runner = fakeRunner(() => ({ code: 1, stderr }));
+    const swarm = new Swarm(runner);
+    assert.equal(await swarm.role(), "none");
+    assert.equal(await swarm.stacks(), undefined);
+    assert.deepEqual(runner.calls.map((c) => c.cmd.slice(1, 3)), [["stack", "ls"]]);
+  });
+}
+
+Deno.test("Swarm.role() is manager where docker stack ls answers, and its stacks are kept", async () => {
+  const runner = fakeRunner(() => ({ stdout: '{"Name":"web","Services":"2"}\n' }));
+  const swarm = new Swarm(runner);
+  assert.equal(await swarm.role(), "manager");
+  assert.deepEqual([...await swarm.stacks() ?? []], [["web", 2]]);
+  assert.equal(runner.calls.length, 1);
+});
+
+Deno.test("Swarm.stacks() throws other failures and asks again next time", async () => {
+  let calls = 0;
+  const runner = fakeRunner(() =>
+    ++calls === 1 ? { code: 1, stderr: "rpc error: code = DeadlineExceeded" } : { stdout: "" }
+  );
+  const swarm = new Swarm(runner);
+  await assert.rejects(swarm.stacks(), /docker stack ls failed \(exit 1\): rpc error/);
+  assert.equal(await swarm.role(), "manager");
 });
 
 Deno.test("desiredOf() reads the desired count of replicated and global services, none for jobs", () => {

@@ -1,9 +1,10 @@
 /**
  * Swarm for the `mode: swarm` e2e tests: a one-node swarm (made when the
- * engine is in none), the stack's tasks as Docker sees them, what each running
+ * engine is in none), taken by one test at a time, the stack's tasks as Docker sees them, what each running
  * replica serves, and removing a stack until its containers are gone.
  * @module
  */
+import { join } from "node:path";
 import { daxRunner } from "../../lib/process.ts";
 import { requireDocker, TEST_IMAGE } from "./_docker.ts";
 
@@ -14,6 +15,26 @@ export async function requireSwarm(): Promise<void> {
   if (info.stdout.trim() === "active") return;
   const init = await daxRunner.run(["docker", "swarm", "init", "--advertise-addr", "127.0.0.1"]);
   if (init.code !== 0) throw new Error(`docker swarm init failed: ${init.stderr}`);
+}
+
+/**
+ * The file whose lock gives the swarm to one test at a time, across every
+ * test process of this host: an autostack run that deploys swarm stacks takes
+ * the swarm lock (`autostack-lock`), and a second run meeting it exits 75, as
+ * a second manager's cron run would.
+ */
+const TURN_FILE = join(Deno.env.get("TMPDIR") ?? "/tmp", "autostack-e2e-swarm.lock");
+
+/** Runs `fn` on a swarm this engine manages, when no other test runs autostack on it. */
+export async function withSwarm<T>(fn: () => Promise<T>): Promise<T> {
+  await requireSwarm();
+  const turn = await Deno.open(TURN_FILE, { create: true, write: true });
+  try {
+    await turn.lock(true);
+    return await fn();
+  } finally {
+    turn.close(); // and with it the lock
+  }
 }
 
 /** `docker stack rm NAME`, then waits until its containers, networks, configs and secrets are gone. */

@@ -10,11 +10,11 @@ import YAML from "yaml";
 import { outcomeLines, type Scene, withScene } from "./_scene.ts";
 import {
   removeStack,
-  requireSwarm,
   servedBy,
   swarmCompose,
   updateState,
   waitServed,
+  withSwarm,
 } from "./_swarm.ts";
 
 /** The stack folder of a swarm stack: its compose file and `mode: swarm` settings. */
@@ -27,15 +27,16 @@ function swarmStack(name: string, compose: string, settings: Record<string, unkn
 
 /** Opens a scene with a swarm and one stack name, removing the stack at the end. */
 async function withSwarmStack(fn: (scene: Scene, name: string) => Promise<void>): Promise<void> {
-  await requireSwarm();
-  await withScene({}, async (scene) => {
-    const name = scene.name("sw");
-    try {
-      await fn(scene, name);
-    } finally {
-      await removeStack(name);
-    }
-  });
+  await withSwarm(() =>
+    withScene({}, async (scene) => {
+      const name = scene.name("sw");
+      try {
+        await fn(scene, name);
+      } finally {
+        await removeStack(name);
+      }
+    })
+  );
 }
 
 function resultOf(r: { stdout: string; stderr: string }, name: string) {
@@ -98,20 +99,21 @@ Deno.test("Swarm's own failure_action: rollback is reported as rolled_back, neve
 });
 
 Deno.test("prune removes a swarm stack that left the repo, and waits until its tasks are gone", async () => {
-  await requireSwarm();
-  await withScene({ prune: true }, async (scene) => {
-    const name = scene.name("sw");
-    try {
-      await scene.commit(swarmStack(name, swarmCompose("v1", { replicas: 1 })));
-      assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
-      await scene.commit({ [`${name}/compose.yaml`]: null, [`${name}/deploy.yaml`]: null });
-      const pruned = await scene.run();
-      assert.equal(resultOf(pruned, name)?.result, "removed", pruned.stdout + pruned.stderr);
-      assert.deepEqual(await servedBy(name), []);
-    } finally {
-      await removeStack(name);
-    }
-  });
+  await withSwarm(() =>
+    withScene({ prune: true }, async (scene) => {
+      const name = scene.name("sw");
+      try {
+        await scene.commit(swarmStack(name, swarmCompose("v1", { replicas: 1 })));
+        assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
+        await scene.commit({ [`${name}/compose.yaml`]: null, [`${name}/deploy.yaml`]: null });
+        const pruned = await scene.run();
+        assert.equal(resultOf(pruned, name)?.result, "removed", pruned.stdout + pruned.stderr);
+        assert.deepEqual(await servedBy(name), []);
+      } finally {
+        await removeStack(name);
+      }
+    })
+  );
 });
 
 Deno.test("a run killed while a swarm deploy waits converges on the next run", async () => {

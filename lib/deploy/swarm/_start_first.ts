@@ -12,6 +12,7 @@ import { z } from "zod";
 import { writeFileAtomic } from "../../fsutil.ts";
 import { GENERATED_PREFIX } from "../../state/mod.ts";
 import type { DeployContext } from "../context.ts";
+import { stackModel } from "./model.ts";
 
 /** The override's file name in the copy (deleted on clearing, as autostack wrote it). */
 export const START_FIRST_FILE = `${GENERATED_PREFIX}start-first.yaml`;
@@ -27,8 +28,8 @@ const Model = z.object({
 });
 
 /**
- * The override that makes every service of `model` (compose's `config
- * --format json` of the stack) update start-first, unless it sets an order;
+ * The override that makes every service of `model` (`docker stack config`
+ * of the stack) update start-first, unless it sets an order;
  * `undefined` when no service needs it. Pure.
  */
 export function startFirstOverride(model: unknown): string | undefined {
@@ -44,14 +45,10 @@ export function startFirstOverride(model: unknown): string | undefined {
 /** Writes the start-first override for the copy in `dir`; returns its path, if one is needed. */
 export async function writeStartFirst(
   ctx: DeployContext,
-  name: string,
   dir: string,
   files: string[],
 ): Promise<string | undefined> {
-  const model: unknown = JSON.parse(
-    await ctx.compose.model({ command: ctx.config.compose, project: name, dir, files }),
-  );
-  const text = startFirstOverride(model);
+  const text = startFirstOverride(await stackModel(ctx, dir, files));
   if (text === undefined) return undefined;
   const path = join(dir, START_FIRST_FILE);
   await writeFileAtomic(path, text);

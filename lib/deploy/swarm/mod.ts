@@ -11,3 +11,4 @@ export * from "./remove.ts";
 export * from "./objects.ts";
 export * from "./unused_objects.ts";
 export * from "./lock.ts";
+export * from "./model.ts";

@@ -58,7 +58,7 @@ export async function swarmFiles(
   const files = (await filesTarget(ctx, name, dir, settings)).files ?? [];
   const pinned = await pinObjectNames(name, files, objectsFileOf(dir));
   const startFirst = settings.method === "canary"
-    ? await writeStartFirst(ctx, name, dir, files)
+    ? await writeStartFirst(ctx, dir, files)
     : undefined;
   return {
     files: startFirst === undefined ? pinned.files : [...pinned.files, startFirst],

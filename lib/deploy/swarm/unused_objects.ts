@@ -73,8 +73,13 @@ export async function removeUnusedObjects(
 ): Promise<ObjectCleanup> {
   const kept = new Set(keep);
   const done: ObjectCleanup = { removed: [], inUse: [] };
-  for (const section of OBJECT_SECTIONS) {
-    const listed = parseObjectList(await call(runner, objectListArgs(section, stack)));
+  // Both lists at once: after every healthy deploy, and mostly empty.
+  const lists = await Promise.all(
+    OBJECT_SECTIONS.map(async (section) =>
+      [section, parseObjectList(await call(runner, objectListArgs(section, stack)))] as const
+    ),
+  );
+  for (const [section, listed] of lists) {
     for (const name of listed.filter((n) => !kept.has(n)).sort()) {
       const r = await runner.run(objectRemoveArgs(section, name), { timeoutMs: ENGINE_TIMEOUT_MS });
       if (r.code === 0) done.removed.push(`${section}/${name}`);

@@ -20,14 +20,17 @@ function item(): DeployItem {
   };
 }
 
-for (const [state, control] of [["inactive", false], ["active", false]] as const) {
-  Deno.test(`deploySwarm() fails with one line and touches nothing on an engine that is no manager (${state}, worker: ${control})`, async () => {
+const NOT_MANAGER = {
+  worker:
+    "Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.",
+  "no swarm":
+    'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+};
+
+for (const [what, stderr] of Object.entries(NOT_MANAGER)) {
+  Deno.test(`deploySwarm() fails with one line and touches nothing on an engine that is no manager (${what})`, async () => {
     await withTempDir(async (base) => {
-      const runner = fakeRunner((cmd) =>
-        cmd[1] === "info"
-          ? { stdout: JSON.stringify({ LocalNodeState: state, ControlAvailable: control }) }
-          : undefined
-      );
+      const runner = fakeRunner((cmd) => cmd[1] === "stack" ? { code: 1, stderr } : undefined);
       const ctx = testContext(base, HEAD, testDeps({ runner }));
       const outcome = await deploySwarm(ctx, item());
       assert.deepEqual([outcome.result, outcome.message, outcome.mode], [
@@ -35,7 +38,7 @@ for (const [state, control] of [["inactive", false], ["active", false]] as const
         NEEDS_MANAGER,
         "swarm",
       ]);
-      assert.deepEqual(runner.calls.map((c) => c.cmd.slice(0, 2)), [["docker", "info"]]);
+      assert.deepEqual(runner.calls.map((c) => c.cmd.slice(0, 3)), [["docker", "stack", "ls"]]);
     });
   });
 }

@@ -189,6 +189,34 @@ export function parseStackList(stdout: string): Map<string, number> {
   return out;
 }
 
+/** What a stack holds besides services: configs and secrets, each listed and removed alike. */
+export type SwarmObjectKind = "config" | "secret";
+
+/** `docker config ls` / `docker secret ls` of the objects labelled as `stack`'s, one JSON per line. */
+export function objectListArgs(kind: SwarmObjectKind, stack: string): string[] {
+  return ["docker", kind, "ls", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", "json"];
+}
+
+const ObjectLine = z.object({ Name: z.string() });
+
+/** The names in `docker config ls` / `docker secret ls --format json` output. */
+export function parseObjectList(stdout: string): string[] {
+  return jsonLines(stdout, "docker object list").map((value, i) => {
+    const parsed = ObjectLine.safeParse(value);
+    if (!parsed.success) {
+      throw new ComposeError(`cannot read docker object list, line ${i + 1}: no Name`);
+    }
+    return parsed.data.Name;
+  });
+}
+
+/**
+ * What removing a config or secret came to. `in_use`: a service still uses
+ * it (an old task still stopping; Docker 26 refuses with "is in use by the
+ * following service"); `gone`: it was not there.
+ */
+export type ObjectRemoval = "removed" | "in_use" | "gone";
+
 /** Runs the swarm commands of autostack; every method throws {@link ComposeError} on failure. */
 export class Swarm {
   readonly #runner: Runner;
@@ -247,6 +275,24 @@ export class Swarm {
   async model(files: readonly string[], env: Record<string, string>): Promise<string> {
     const args = ["docker", "stack", "config", ...files.flatMap((f) => ["-c", f])];
     return await this.#call(args, "stack config", { env });
+  }
+
+  /** The names of the configs or secrets labelled as stack `stack`'s. */
+  async objects(kind: SwarmObjectKind, stack: string): Promise<string[]> {
+    return parseObjectList(await this.#call(objectListArgs(kind, stack), `${kind} ls`));
+  }
+
+  /** `docker config rm NAME` / `docker secret rm NAME`; see {@link ObjectRemoval}. */
+  async removeObject(kind: SwarmObjectKind, name: string): Promise<ObjectRemoval> {
+    try {
+      await this.#call(["docker", kind, "rm", name], `${kind} rm`);
+      return "removed";
+    } catch (error) {
+      if (!(error instanceof ComposeError)) throw error;
+      if (/\bis in use\b/.test(error.message)) return "in_use";
+      if (/\bnot found\b/i.test(error.message)) return "gone";
+      throw error;
+    }
   }
 
   /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */

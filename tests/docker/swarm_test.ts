@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   desiredOf,
   notManager,
+  objectListArgs,
+  parseObjectList,
   parseServiceInspect,
   parseServiceList,
   parseStackList,
@@ -9,6 +11,7 @@ import {
   stackDeployArgs,
   Swarm,
 } from "../../lib/docker/mod.ts";
+import { ComposeError } from "../../lib/errors.ts";
 import { fakeRunner } from "../_fakes.ts";
 
 Deno.test("stackDeployArgs() prunes, passes registry auth, never resolves images, and keeps the file order", () => {
@@ -148,4 +151,45 @@ Deno.test("Swarm.deploy() sends the deploy again when Swarm says the update is o
     /docker stack deploy failed \(exit 1\): service web: invalid mount config/,
   );
   assert.equal(failing.calls.length, 1);
+});
+
+Deno.test("objectListArgs() lists a stack's configs or secrets by its label", () => {
+  assert.deepEqual(objectListArgs("config", "web"), [
+    "docker",
+    "config",
+    "ls",
+    "--filter",
+    "label=com.docker.stack.namespace=web",
+    "--format",
+    "json",
+  ]);
+});
+
+Deno.test("parseObjectList() reads one JSON object per line and refuses anything else", () => {
+  const stdout = '{"ID":"9l","Labels":"com.docker.stack.namespace=web","Name":"web_a_1"}\n' +
+    '{"ID":"0k","Name":"web_b_2"}\n\n';
+  assert.deepEqual(parseObjectList(stdout), ["web_a_1", "web_b_2"]);
+  assert.deepEqual(parseObjectList(""), []);
+  assert.throws(() => parseObjectList("web_a_1\n"), ComposeError);
+  assert.throws(() => parseObjectList('{"ID":"9l"}\n'), /line 1/);
+});
+
+Deno.test("Swarm.removeObject() tells removed, in use and gone apart, and throws the rest", async () => {
+  const runner = fakeRunner((cmd) =>
+    cmd[3] === "busy"
+      ? { code: 1, stderr: "config 'busy' is in use by the following service: web_app\n" }
+      : cmd[3] === "gone"
+      ? { code: 1, stderr: "Error response from daemon: secret gone not found\n" }
+      : cmd[3] === "denied"
+      ? { code: 1, stderr: "permission denied\n" }
+      : undefined
+  );
+  const swarm = new Swarm(runner);
+  assert.equal(await swarm.removeObject("config", "old"), "removed");
+  assert.equal(await swarm.removeObject("config", "busy"), "in_use");
+  assert.equal(await swarm.removeObject("secret", "gone"), "gone");
+  await assert.rejects(
+    swarm.removeObject("config", "denied"),
+    /docker config rm failed \(exit 1\): permission denied/,
+  );
 });

@@ -83,7 +83,7 @@ export async function tidyObjects(
     const goodNames = goodSettings === undefined
       ? []
       : await objectNamesOf(name, (await filesTarget(ctx, name, good, goodSettings)).files ?? []);
-    await removeUnusedObjects(ctx.deps.runner, name, [...running, ...goodNames]);
+    await removeUnusedObjects(ctx.swarm, name, [...running, ...goodNames]);
   } catch (error) {
     if (error instanceof HostError) throw error;
     ctx.deps.logger.warn(

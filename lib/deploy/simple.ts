@@ -20,7 +20,9 @@ import { checkpoint, type DeployContext } from "./context.ts";
 import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
 import { clearVersions } from "./clear.ts";
-import { restoreGood } from "./restore.ts";
+import { copySettings, type Restored, restoreGood } from "./restore.ts";
+import { restoreSwarmGood } from "./swarm/mod.ts";
+import type { ComposeTarget } from "../docker/mod.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "./hooks.ts";
 import { DockerDownError, errorMessage, HostError, hostFault } from "../errors.ts";
 import type { DeploySettings } from "../config/mod.ts";
@@ -173,17 +175,38 @@ async function afterUnhealthy(
 ): Promise<WentBack> {
   if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
   const target = await filesTarget(ctx, name, ctx.paths.running(name), settings);
-  const restored = await restoreGood(ctx, name, settings, target);
+  const { restored, swarm } = await restoreGoodCopy(ctx, name, settings, target);
   if (restored === "none") {
     await ctx.compose.stop(labelTarget(ctx, name)).catch(() => {});
     return { result: "failed", message: "no good version to go back to: stopped" };
   }
-  if (restored.ok) {
-    return { result: "rolled_back", message: `back on ${restored.commit.slice(0, 7)}` };
-  }
   const commit = restored.commit.slice(0, 7);
+  if (restored.ok) {
+    return { result: "rolled_back", message: `back on ${commit}${swarm ? " (on the swarm)" : ""}` };
+  }
   return {
     result: "failed",
-    message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
+    message: `the good version ${commit} is not healthy either (${restored.message})` +
+      (swarm ? "" : ": stopped"),
   };
+}
+
+/**
+ * The good copy goes back the way its own settings say: a `mode: swarm` one
+ * (the stack was just switched back to Compose, docs/swarm.md#back-to-compose)
+ * with `docker stack deploy`, once the failed project is down; else with Compose.
+ */
+async function restoreGoodCopy(
+  ctx: DeployContext,
+  name: string,
+  settings: DeploySettings,
+  target: ComposeTarget,
+): Promise<{ restored: Restored; swarm: boolean }> {
+  const good = await readVersion(ctx.paths.good(name));
+  const own = good && await copySettings(ctx, name, ctx.paths.good(name), undefined);
+  if (own?.mode !== "swarm") {
+    return { restored: await restoreGood(ctx, name, settings, target), swarm: false };
+  }
+  await ctx.compose.down(target);
+  return { restored: await restoreSwarmGood(ctx, name, own), swarm: true };
 }

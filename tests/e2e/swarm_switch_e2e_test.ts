@@ -55,7 +55,8 @@ Deno.test("a stack switched from mode: swarm to Compose leaves the swarm and run
     assert.equal(resultOf(first, name)?.result, "deployed", first.stdout + first.stderr);
     assert.deepEqual(await servedBy(name), ["v1", "v1"]);
 
-    await scene.commit(stackIn("compose", name, webCompose()));
+    // With a network: the swarm's overlay `NAME_default` must be gone before Compose makes its own.
+    await scene.commit(stackIn("compose", name, webCompose({ network: true })));
     const moved = await runSwarm(scene);
     const line = resultOf(moved, name);
     assert.equal(line?.result, "deployed", moved.stdout + moved.stderr);

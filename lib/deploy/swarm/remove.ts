@@ -1,8 +1,9 @@
 /**
  * Taking a swarm stack down (`prune`, docs/swarm.md#prune, and a stack
  * switched back to Compose, docs/swarm.md#back-to-compose): `docker stack rm`,
- * then wait until its tasks' containers on this node are gone, so that a
- * stack deployed again at once does not meet its old names and ports.
+ * then wait until its tasks' containers on this node and its networks are
+ * gone, so that a stack deployed again at once does not meet its old names,
+ * ports and networks.
  * @module
  */
 import { STACK_LABEL } from "../../docker/mod.ts";
@@ -27,12 +28,19 @@ export async function removeSwarmStack(ctx: DeployContext, name: string): Promis
   // `stack rm` removes the stack's configs and secrets; their override goes with them.
   await Deno.remove(objectsFileOf(ctx.paths.running(name))).catch(() => {});
   const start = ctx.deps.now().getTime();
+  // Its overlay network too: a Compose project of the name makes its own `NAME_default`,
+  // and refuses one of that name it did not create.
+  const left = ["ps -aq", "network ls -q"].map((list) => [
+    "docker",
+    ...list.split(" "),
+    "--filter",
+    `label=${STACK_LABEL}=${name}`,
+  ]);
   while (ctx.deps.now().getTime() - start < GONE_TIMEOUT_MS) {
-    const r = await ctx.deps.runner.run(
-      ["docker", "ps", "-aq", "--filter", `label=${STACK_LABEL}=${name}`],
-      { timeoutMs: ENGINE_TIMEOUT_MS },
+    const looks = await Promise.all(
+      left.map((cmd) => ctx.deps.runner.run(cmd, { timeoutMs: ENGINE_TIMEOUT_MS })),
     );
-    if (r.code === 0 && r.stdout.trim() === "") return true;
+    if (looks.every((r) => r.code === 0 && r.stdout.trim() === "")) return true;
     await ctx.deps.sleep(250);
   }
   return true;

@@ -9,7 +9,14 @@ import assert from "node:assert/strict";
 import YAML from "yaml";
 import { webCompose } from "./_harness.ts";
 import { allHealthy, containersOf, outcomeLines, type Scene, withScene } from "./_scene.ts";
-import { removeStack, requireSwarm, runSwarm, servedBy, swarmCompose } from "./_swarm.ts";
+import {
+  removeStack,
+  requireSwarm,
+  runSwarm,
+  servedBy,
+  swarmCompose,
+  whileLocked,
+} from "./_swarm.ts";
 import { daxRunner } from "../../lib/process.ts";
 
 /** The stack folder: its compose file and `deploy.yaml` with `mode`. */
@@ -93,6 +100,21 @@ Deno.test("a broken Compose version after a swarm one goes back to the swarm one
     assert.doesNotMatch(next.stdout + next.stderr, /started again/);
     assert.deepEqual(await containersOf(name), [], "no Compose copy was started");
     assert.deepEqual(await servedBy(name), ["v1", "v1"]);
+  });
+});
+
+Deno.test("rollback NAME after a switch to Compose takes the Compose project down and deploys the swarm version", async () => {
+  await withStack(async (scene, name) => {
+    await scene.commit(stackIn("swarm", name, swarmCompose("v1")));
+    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    await scene.commit(stackIn("compose", name, webCompose()));
+    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    assert.ok(allHealthy(await containersOf(name)));
+
+    const back = await whileLocked(() => scene.ws.run(["rollback", name]));
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+    assert.deepEqual(await containersOf(name), [], "the Compose project is gone");
+    assert.deepEqual(await servedBy(name), ["v1", "v1"], "the swarm version serves again");
   });
 });
 

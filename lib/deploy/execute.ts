@@ -20,7 +20,7 @@ import { liveProject } from "./projects.ts";
 import { deploySimple } from "./simple.ts";
 import { decryptSecrets, secretsFailed } from "./secrets.ts";
 import { copySettings } from "./restore.ts";
-import { deploySwarm, leaveSwarm, removeSwarmStack, restartSwarmCopy } from "./swarm/mod.ts";
+import { deploySwarm, removeSwarmStack, restartSwarmCopy } from "./swarm/mod.ts";
 import { filesTarget } from "./targets.ts";
 
 /** What a run's plan came to. */
@@ -137,8 +137,6 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
     if (item.settings.mode === "swarm") {
       return adopted(item, await deploySwarm(ctx, item, secrets.files));
     }
-    // A stack switched back from `mode: swarm` (docs/swarm.md#back-to-compose).
-    const leftSwarm = await leaveSwarm(ctx, item);
     const simple = (note?: string) =>
       deploySimple(ctx, item, method, note, check.services, secrets.files);
     const done = await needsCanary(ctx, item)
@@ -146,10 +144,9 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
       : await simple();
     // A commit says what changed; a new digest behind a tag says so here (docs/image-updates.md).
     const moved = item.images ? imageChanges(item.deployed?.images, item.images) : [];
-    const notes = [...moved, ...(leftSwarm ? ["its swarm stack was removed first"] : [])];
-    const outcome = notes.length === 0
+    const outcome = moved.length === 0
       ? done
-      : { ...done, message: `${done.message} (${notes.join("; ")})` };
+      : { ...done, message: `${done.message} (${moved.join("; ")})` };
     return adopted(item, outcome);
   } catch (error) {
     const host = hostFault(error);

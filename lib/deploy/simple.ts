@@ -2,7 +2,8 @@
  * The `simple` and `blind` deploy of one stack
  * (docs/how-it-works.md#deploy-steps): note the old version's health and stop
  * it (only when a `pre_deploy` runs before the `down`, see {@link
- * stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear → copy
+ * stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` (and a
+ * swarm stack of the name: `docker stack rm`) → clear → copy
  * + `version.txt` (pending) → `up` by method → health gate (healthy: the new
  * good copy; not: rollback, then the bad mark) → `post_deploy`. `version.txt`
  * stays "pending" until the outcome is reached, so a run killed anywhere leaves
@@ -21,7 +22,7 @@ import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
 import { clearVersions } from "./clear.ts";
 import { copySettings, type Restored, restoreGood } from "./restore.ts";
-import { restoreSwarmGood } from "./swarm/mod.ts";
+import { leaveSwarm, restoreSwarmGood } from "./swarm/mod.ts";
 import type { ComposeTarget } from "../docker/mod.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "./hooks.ts";
 import { DockerDownError, errorMessage, HostError, hostFault } from "../errors.ts";
@@ -92,6 +93,11 @@ async function simpleSteps(
 
   if (oldHealthy) await saveGood(paths, name, ctx.config.keep_releases);
   if (hasOld) await compose.down(old);
+  // A stack switched back from `mode: swarm` (docs/swarm.md#back-to-compose): its swarm stack
+  // goes here, where a Compose version goes down, so a failed `pre_deploy` leaves it running.
+  const leftSwarm = await leaveSwarm(ctx, item);
+  const noted = (o: Outcome): Outcome =>
+    leftSwarm ? { ...o, message: `${o.message} (its swarm stack was removed first)` } : o;
   checkpoint(ctx, name, "after_down");
 
   const pins = item.images === undefined ? {} : { images: item.images };
@@ -113,15 +119,17 @@ async function simpleSteps(
 
   const target = await filesTarget(ctx, name, running, settings);
   const gate = await upAndCheck(ctx, target, settings, method, services);
-  if (!gate.ok) return await onUnhealthy(ctx, item, method, gate);
-  return await finishHealthy(ctx, item, {
-    version,
-    method,
-    named: method,
-    blindWords: "started (blind: no health check)",
-    hooks: { dir: repoDir, env: scriptEnv },
-    output,
-  });
+  if (!gate.ok) return noted(await onUnhealthy(ctx, item, method, gate));
+  return noted(
+    await finishHealthy(ctx, item, {
+      version,
+      method,
+      named: method,
+      blindWords: "started (blind: no health check)",
+      hooks: { dir: repoDir, env: scriptEnv },
+      output,
+    }),
+  );
 }
 
 /**

@@ -38,25 +38,7 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise
     env,
     docker: (...args) => daxRunner.run(["docker", ...args], { env }),
   };
-  const child = new Deno.Command("dockerd", {
-    args: [
-      "--data-root",
-      join(dir, "data"),
-      "--exec-root",
-      join(dir, "exec"),
-      "--pidfile",
-      join(dir, "docker.pid"),
-      "-H",
-      host,
-      // The shared engine owns docker0 and the iptables chains: leave them alone.
-      "--bridge=none",
-      "--iptables=false",
-      "--ip6tables=false",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const child = startDockerd(dir, host);
   // dockerd logs on stderr: kept in a file, quoted when it does not start.
   const logged = Deno.open(join(dir, "dockerd.log"), { write: true, create: true })
     .then((file) => child.stderr.pipeTo(file.writable));
@@ -68,6 +50,34 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise
     await stopEngine(engine, child, dir);
     await logged.catch(() => {});
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Starts `dockerd` with everything of its own under `dir`; a missing dockerd removes `dir` and says so. */
+function startDockerd(dir: string, host: string): Deno.ChildProcess {
+  try {
+    return new Deno.Command("dockerd", {
+      args: [
+        "--data-root",
+        join(dir, "data"),
+        "--exec-root",
+        join(dir, "exec"),
+        "--pidfile",
+        join(dir, "docker.pid"),
+        "-H",
+        host,
+        // The shared engine owns docker0 and the iptables chains: leave them alone.
+        "--bridge=none",
+        "--iptables=false",
+        "--ip6tables=false",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    Deno.removeSync(dir, { recursive: true });
+    throw new Error(`cannot start a second dockerd for this test: ${error}`);
   }
 }
 

@@ -20,7 +20,7 @@ import { liveProject } from "./projects.ts";
 import { deploySimple } from "./simple.ts";
 import { decryptSecrets, secretsFailed } from "./secrets.ts";
 import { copySettings } from "./restore.ts";
-import { deploySwarm, removeSwarmStack } from "./swarm/mod.ts";
+import { deploySwarm, removeSwarmStack, restartSwarmCopy } from "./swarm/mod.ts";
 import { filesTarget } from "./targets.ts";
 
 /** What a run's plan came to. */
@@ -76,8 +76,9 @@ export async function executePlan(
     if (FAILURES.has(entry.result)) failed = true;
     onDone?.(entry);
     const last = previous.get(item.name);
-    // Starting a lost good version again did something, whatever was said before.
-    const restarted = item.action === "skip_bad" && item.restart;
+    // Starting a lost good version again did something, whatever was said before
+    // (a swarm one found running was not started: its outcome is the plain skip).
+    const restarted = item.action === "skip_bad" && item.restart && outcome.message !== item.why;
     if (!restarted && !shouldRecord(last, entry)) return undefined;
     await appendHistory(ctx.paths.history, entry);
     return { entry, news: restarted || isNews(last, entry) };
@@ -192,9 +193,14 @@ async function restartRunning(
 ): Promise<Outcome> {
   const running = ctx.paths.running(item.name);
   try {
+    const own = await copySettings(ctx, item.name, running, item.settings);
+    const swarm = own.mode === "swarm"
+      ? await restartSwarmCopy(ctx, item.name, running, own)
+      : undefined;
+    if (swarm === "running") return skip;
     const project = liveProject(item.name, item.deployed);
-    const target = await filesTarget(ctx, project, running, item.settings);
-    const gate = await upAndCheck(ctx, target, item.settings, "simple");
+    const gate = swarm ??
+      await upAndCheck(ctx, await filesTarget(ctx, project, running, own), own, "simple");
     const how = gate.ok ? "started again: healthy" : `started again, ${gate.message}`;
     return {
       ...skip,

@@ -9,10 +9,16 @@
  */
 import { type DeploySettings, loadSettings } from "../config/mod.ts";
 import { readVersion } from "../state/mod.ts";
-import { clearLeftovers, rollbackAsCanary, tidyFolders, whyNotCanaryAt } from "./canary/mod.ts";
+import {
+  clearLeftovers,
+  rollbackAsCanary,
+  takeDownStack,
+  tidyFolders,
+  whyNotCanaryAt,
+} from "./canary/mod.ts";
 import type { DeployContext } from "./context.ts";
 import { liveProject } from "./projects.ts";
-import { restoreGood, type RolledBack } from "./restore.ts";
+import { copySettings, restoreGood, type RolledBack } from "./restore.ts";
 import { restoreSwarmGood } from "./swarm/mod.ts";
 import { findComposeFile, labelTarget } from "./targets.ts";
 
@@ -36,6 +42,9 @@ export async function rollbackStack(
   );
   const settings = loaded.settings ?? fallback;
   if (settings.mode === "swarm") {
+    // A Compose version replaced the swarm one (docs/swarm.md#back-to-compose): its copies go.
+    const now = deployed && await copySettings(ctx, name, paths.running(name), undefined);
+    if (now !== undefined && now.mode !== "swarm") await takeDownStack(ctx, name, deployed);
     const restored = await restoreSwarmGood(ctx, name, settings);
     return restored === "none" ? "none" : { ...restored, method: settings.method, project: name };
   }

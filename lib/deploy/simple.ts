@@ -2,7 +2,8 @@
  * The `simple` and `blind` deploy of one stack
  * (docs/how-it-works.md#deploy-steps): note the old version's health and stop
  * it (only when a `pre_deploy` runs before the `down`, see {@link
- * stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` → clear → copy
+ * stopsBeforeDown}) → `pre_deploy` → save the good copy → `down` (and a
+ * swarm stack of the name: `docker stack rm`) → clear → copy
  * + `version.txt` (pending) → `up` by method → health gate (healthy: the new
  * good copy; not: rollback, then the bad mark) → `post_deploy`. `version.txt`
  * stays "pending" until the outcome is reached, so a run killed anywhere leaves
@@ -20,7 +21,9 @@ import { checkpoint, type DeployContext } from "./context.ts";
 import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
 import { clearVersions } from "./clear.ts";
-import { restoreGood } from "./restore.ts";
+import { copySettings, type Restored, restoreGood } from "./restore.ts";
+import { leaveSwarm, restoreSwarmGood } from "./swarm/mod.ts";
+import type { ComposeTarget } from "../docker/mod.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "./hooks.ts";
 import { DockerDownError, errorMessage, HostError, hostFault } from "../errors.ts";
 import type { DeploySettings } from "../config/mod.ts";
@@ -90,6 +93,11 @@ async function simpleSteps(
 
   if (oldHealthy) await saveGood(paths, name, ctx.config.keep_releases);
   if (hasOld) await compose.down(old);
+  // A stack switched back from `mode: swarm` (docs/swarm.md#back-to-compose): its swarm stack
+  // goes here, where a Compose version goes down, so a failed `pre_deploy` leaves it running.
+  const leftSwarm = await leaveSwarm(ctx, item);
+  const noted = (o: Outcome): Outcome =>
+    leftSwarm ? { ...o, message: `${o.message} (its swarm stack was removed first)` } : o;
   checkpoint(ctx, name, "after_down");
 
   const pins = item.images === undefined ? {} : { images: item.images };
@@ -111,15 +119,17 @@ async function simpleSteps(
 
   const target = await filesTarget(ctx, name, running, settings);
   const gate = await upAndCheck(ctx, target, settings, method, services);
-  if (!gate.ok) return await onUnhealthy(ctx, item, method, gate);
-  return await finishHealthy(ctx, item, {
-    version,
-    method,
-    named: method,
-    blindWords: "started (blind: no health check)",
-    hooks: { dir: repoDir, env: scriptEnv },
-    output,
-  });
+  if (!gate.ok) return noted(await onUnhealthy(ctx, item, method, gate));
+  return noted(
+    await finishHealthy(ctx, item, {
+      version,
+      method,
+      named: method,
+      blindWords: "started (blind: no health check)",
+      hooks: { dir: repoDir, env: scriptEnv },
+      output,
+    }),
+  );
 }
 
 /**
@@ -173,17 +183,38 @@ async function afterUnhealthy(
 ): Promise<WentBack> {
   if (!settings.rollback) return { result: "failed", message: "rollback is off: left as is" };
   const target = await filesTarget(ctx, name, ctx.paths.running(name), settings);
-  const restored = await restoreGood(ctx, name, settings, target);
+  const { restored, swarm } = await restoreGoodCopy(ctx, name, settings, target);
   if (restored === "none") {
     await ctx.compose.stop(labelTarget(ctx, name)).catch(() => {});
     return { result: "failed", message: "no good version to go back to: stopped" };
   }
-  if (restored.ok) {
-    return { result: "rolled_back", message: `back on ${restored.commit.slice(0, 7)}` };
-  }
   const commit = restored.commit.slice(0, 7);
+  if (restored.ok) {
+    return { result: "rolled_back", message: `back on ${commit}${swarm ? " (on the swarm)" : ""}` };
+  }
   return {
     result: "failed",
-    message: `the good version ${commit} is not healthy either (${restored.message}): stopped`,
+    message: `the good version ${commit} is not healthy either (${restored.message})` +
+      (swarm ? "" : ": stopped"),
   };
+}
+
+/**
+ * The good copy goes back the way its own settings say: a `mode: swarm` one
+ * (the stack was just switched back to Compose, docs/swarm.md#back-to-compose)
+ * with `docker stack deploy`, once the failed project is down; else with Compose.
+ */
+async function restoreGoodCopy(
+  ctx: DeployContext,
+  name: string,
+  settings: DeploySettings,
+  target: ComposeTarget,
+): Promise<{ restored: Restored; swarm: boolean }> {
+  const good = await readVersion(ctx.paths.good(name));
+  const own = good && await copySettings(ctx, name, ctx.paths.good(name), undefined);
+  if (own?.mode !== "swarm") {
+    return { restored: await restoreGood(ctx, name, settings, target), swarm: false };
+  }
+  await ctx.compose.down(target);
+  return { restored: await restoreSwarmGood(ctx, name, own), swarm: true };
 }

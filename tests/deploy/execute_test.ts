@@ -371,3 +371,32 @@ Deno.test("executePlan() tells onDone each acted stack's outcome, the unwritten 
     assert.deepEqual(heard.map((e) => [e.stack, e.result]), [["bad", "skipped_bad"]]);
   });
 });
+
+Deno.test("executePlan() leaves a swarm version running when the plan asks to restart it under a skipped bad Compose version", async () => {
+  await withBase(["bad"], async (base) => {
+    // The stack went back to Compose, that version failed and was marked bad, and its
+    // swarm version runs again: a plan without swarm stacks sees no containers of it.
+    await Deno.mkdir(join(statePaths(base).running("bad")), { recursive: true });
+    await Deno.writeTextFile(
+      join(statePaths(base).running("bad"), "compose.yaml"),
+      "services:\n  app:\n    image: x\n",
+    );
+    await Deno.writeTextFile(join(statePaths(base).running("bad"), "deploy.yaml"), "mode: swarm\n");
+    const world = fakeWorld(new Set());
+    const runner = fakeRunner((cmd, options) => {
+      if (cmd[1] === "service" && cmd[2] === "ls") {
+        return { stdout: JSON.stringify({ Name: "bad_app", Mode: "replicated", Replicas: "1/1" }) };
+      }
+      if (cmd[1] === "service" && cmd[2] === "inspect") {
+        const spec = { Name: "bad_app", Mode: { Replicated: { Replicas: 1 } } };
+        return { stdout: JSON.stringify([{ Spec: spec }]) };
+      }
+      return world(cmd, options);
+    });
+    const item = { ...skipItem(), restart: true };
+    const first = await execute(contextOf(base, runner), [item]);
+    assert.deepEqual(first.map((e) => [e.result, e.message]), [["skipped_bad", BAD_WHY]]);
+    assert.deepEqual(await execute(contextOf(base, runner), [item]), [], "not news again");
+    assert.equal(runner.calls.some((c) => c.cmd[1] === "compose" || c.cmd[2] === "deploy"), false);
+  });
+});

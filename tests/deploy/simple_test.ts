@@ -73,3 +73,71 @@ Deno.test("deploySimple() stops the old version before a pre_deploy, then takes 
   assert.equal(outcome.result, "deployed", outcome.message);
   assert.deepEqual(verbs.slice(0, 3), ["ps", "stop", "down"]);
 });
+
+/**
+ * Deploys `web` with Compose over a running copy that was `mode: swarm`, on a
+ * manager that runs its swarm stack; returns the outcome and the docker verbs.
+ */
+async function fromSwarm(preDeploy: string) {
+  const base = await Deno.makeTempDir({ prefix: "autostack-deploy-" });
+  try {
+    const paths = statePaths(base);
+    await Deno.mkdir(join(paths.repo, "web"), { recursive: true });
+    await Deno.writeTextFile(join(paths.repo, "web", "compose.yaml"), "services: {}\n");
+    await Deno.mkdir(paths.running("web"), { recursive: true });
+    await Deno.writeTextFile(join(paths.running("web"), "compose.yaml"), "services: {}\n");
+    await Deno.writeTextFile(join(paths.running("web"), "deploy.yaml"), "mode: swarm\n");
+    await writeVersion(paths.running("web"), { commit: "c1", tree: "t1", pending: false });
+    let looks = 0;
+    const runner = fakeRunner((cmd) => {
+      if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
+      if (cmd.includes("config")) return { stdout: "app\n" };
+      if (cmd[1] === "info") {
+        return { stdout: JSON.stringify({ LocalNodeState: "active", ControlAvailable: true }) };
+      }
+      if (cmd[1] === "service" && cmd[2] === "ls") {
+        return { stdout: JSON.stringify({ Name: "web_app", Mode: "replicated", Replicas: "1/1" }) };
+      }
+      if (cmd[1] === "service") {
+        return {
+          stdout: JSON.stringify([{ Spec: { Name: "web_app", Mode: { Replicated: {} } } }]),
+        };
+      }
+      // No Compose container before `up` (the swarm runs the stack), and none of the
+      // swarm stack's left once removed; the new project's after `up`.
+      if (cmd[1] === "ps" && !cmd.includes("-aq")) return { stdout: looks++ === 0 ? "" : RUNNING };
+      return {};
+    });
+    const ctx = testContext(base, { commit: "c2", tree: "root" }, testDeps({ runner, cwd: base }));
+    const item: DeployItem = {
+      name: "web",
+      status: "changed",
+      action: "deploy",
+      why: "files changed",
+      stack: { name: "web", path: "web", composeFile: "compose.yaml", tree: "t2" },
+      settings: { ...SETTINGS_DEFAULTS, pre_deploy: preDeploy },
+      deployed: { commit: "c1", tree: "t1", pending: false },
+    };
+    const outcome = await deploySimple(ctx, item, "simple");
+    const verbs = runner.calls.filter((c) => c.cmd[0] === "docker").map((c) =>
+      c.cmd[1] === "compose" ? c.cmd.find((a) => VERBS.includes(a)) : c.cmd.slice(1, 3).join(" ")
+    );
+    return { outcome, verbs };
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+}
+
+Deno.test("deploySimple() over a swarm version removes the swarm stack after pre_deploy, before up", async () => {
+  const { outcome, verbs } = await fromSwarm("true");
+  assert.equal(outcome.result, "deployed", outcome.message);
+  assert.match(outcome.message, /\(its swarm stack was removed first\)$/);
+  const rm = verbs.indexOf("stack rm");
+  assert.ok(rm > 0 && rm < verbs.indexOf("up"), verbs.join(", "));
+});
+
+Deno.test("deploySimple() over a swarm version leaves the swarm stack running when pre_deploy fails", async () => {
+  const { outcome, verbs } = await fromSwarm("false");
+  assert.equal(outcome.result, "script_error", outcome.message);
+  assert.equal(verbs.includes("stack rm"), false, verbs.join(", "));
+});

@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import { daxRunner } from "../../lib/process.ts";
 import { requireDocker, TEST_IMAGE } from "./_docker.ts";
+import type { CliResult } from "./_harness.ts";
+import type { Scene, TimedResult } from "./_scene.ts";
 
 /** Docker with a swarm this engine manages (`docker swarm init` on loopback when there is none). */
 export async function requireSwarm(): Promise<void> {
@@ -135,4 +137,36 @@ export function swarmCompose(
       update_config:
 ${update}
 `;
+}
+
+/**
+ * `scene.run(args, env)`, run again while another autostack run holds the
+ * swarm lock (see {@link whileLocked}).
+ */
+export function runSwarm(
+  scene: Scene,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<TimedResult> {
+  return whileLocked(() => scene.run(args, env));
+}
+
+/**
+ * Runs `cli` again while another autostack run holds the swarm lock (exit 75):
+ * the lock lives in the shared swarm, and other test files deploy swarm stacks
+ * on it at the same time. Held only for a run, it is free within seconds;
+ * after `timeoutMs` the locked result is returned.
+ */
+export async function whileLocked<T extends CliResult>(
+  cli: () => Promise<T>,
+  timeoutMs = 180_000,
+): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const r = await cli();
+    if (r.code !== 75 || !/holds the swarm lock/.test(r.stderr) || performance.now() > end) {
+      return r;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 2000));
+  }
 }

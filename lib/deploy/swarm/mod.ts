@@ -8,6 +8,7 @@ export * from "./deploy.ts";
 export * from "./gate.ts";
 export * from "./restore.ts";
 export * from "./remove.ts";
+export * from "./restart.ts";
 export * from "./objects.ts";
 export * from "./unused_objects.ts";
 export * from "./lock.ts";

@@ -92,9 +92,6 @@ async function fromSwarm(preDeploy: string) {
     const runner = fakeRunner((cmd) => {
       if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
       if (cmd.includes("config")) return { stdout: "app\n" };
-      if (cmd[1] === "info") {
-        return { stdout: JSON.stringify({ LocalNodeState: "active", ControlAvailable: true }) };
-      }
       if (cmd[1] === "service" && cmd[2] === "ls") {
         return { stdout: JSON.stringify({ Name: "web_app", Mode: "replicated", Replicas: "1/1" }) };
       }

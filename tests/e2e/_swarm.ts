@@ -7,8 +7,7 @@
 import { join } from "node:path";
 import { daxRunner } from "../../lib/process.ts";
 import { requireDocker, TEST_IMAGE } from "./_docker.ts";
-import type { CliResult } from "./_harness.ts";
-import type { Scene, TimedResult } from "./_scene.ts";
+import { type Scene, withScene } from "./_scene.ts";
 
 /** Docker with a swarm this engine manages (`docker swarm init` on loopback when there is none). */
 export async function requireSwarm(): Promise<void> {
@@ -37,6 +36,22 @@ export async function withSwarm<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     turn.close(); // and with it the lock
   }
+}
+
+/** Opens a scene on the swarm with one stack name, removing that stack at the end. */
+export async function withSwarmStack(
+  fn: (scene: Scene, name: string) => Promise<void>,
+): Promise<void> {
+  await withSwarm(() =>
+    withScene({}, async (scene) => {
+      const name = scene.name("sw");
+      try {
+        await fn(scene, name);
+      } finally {
+        await removeStack(name);
+      }
+    })
+  );
 }
 
 /** `docker stack rm NAME`, then waits until its containers, networks, configs and secrets are gone. */
@@ -137,36 +152,4 @@ export function swarmCompose(
       update_config:
 ${update}
 `;
-}
-
-/**
- * `scene.run(args, env)`, run again while another autostack run holds the
- * swarm lock (see {@link whileLocked}).
- */
-export function runSwarm(
-  scene: Scene,
-  args: string[] = [],
-  env: Record<string, string> = {},
-): Promise<TimedResult> {
-  return whileLocked(() => scene.run(args, env));
-}
-
-/**
- * Runs `cli` again while another autostack run holds the swarm lock (exit 75):
- * the lock lives in the shared swarm, and other test files deploy swarm stacks
- * on it at the same time. Held only for a run, it is free within seconds;
- * after `timeoutMs` the locked result is returned.
- */
-export async function whileLocked<T extends CliResult>(
-  cli: () => Promise<T>,
-  timeoutMs = 180_000,
-): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const r = await cli();
-    if (r.code !== 75 || !/holds the swarm lock/.test(r.stderr) || performance.now() > end) {
-      return r;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 2000));
-  }
 }

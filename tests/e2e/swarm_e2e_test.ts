@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { outcomeLines, type Scene, withScene } from "./_scene.ts";
+import { outcomeLines, withScene } from "./_scene.ts";
 import {
   removeStack,
   servedBy,
@@ -15,6 +15,7 @@ import {
   updateState,
   waitServed,
   withSwarm,
+  withSwarmStack,
 } from "./_swarm.ts";
 
 /** The stack folder of a swarm stack: its compose file and `mode: swarm` settings. */
@@ -23,20 +24,6 @@ function swarmStack(name: string, compose: string, settings: Record<string, unkn
     [`${name}/compose.yaml`]: compose,
     [`${name}/deploy.yaml`]: YAML.stringify({ mode: "swarm", health_timeout: "60s", ...settings }),
   };
-}
-
-/** Opens a scene with a swarm and one stack name, removing the stack at the end. */
-async function withSwarmStack(fn: (scene: Scene, name: string) => Promise<void>): Promise<void> {
-  await withSwarm(() =>
-    withScene({}, async (scene) => {
-      const name = scene.name("sw");
-      try {
-        await fn(scene, name);
-      } finally {
-        await removeStack(name);
-      }
-    })
-  );
 }
 
 function resultOf(r: { stdout: string; stderr: string }, name: string) {

@@ -8,15 +8,8 @@
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import { webCompose } from "./_harness.ts";
-import { allHealthy, containersOf, outcomeLines, type Scene, withScene } from "./_scene.ts";
-import {
-  removeStack,
-  requireSwarm,
-  runSwarm,
-  servedBy,
-  swarmCompose,
-  whileLocked,
-} from "./_swarm.ts";
+import { allHealthy, containersOf, outcomeLines } from "./_scene.ts";
+import { servedBy, swarmCompose, withSwarmStack } from "./_swarm.ts";
 import { daxRunner } from "../../lib/process.ts";
 
 /** The stack folder: its compose file and `deploy.yaml` with `mode`. */
@@ -28,19 +21,6 @@ function stackIn(mode: "compose" | "swarm", name: string, compose: string) {
       health_timeout: mode === "swarm" ? "60s" : "5s",
     }),
   };
-}
-
-/** Opens a scene with a swarm and one stack name, removing its swarm stack at the end. */
-async function withStack(fn: (scene: Scene, name: string) => Promise<void>): Promise<void> {
-  await requireSwarm();
-  await withScene({}, async (scene) => {
-    const name = scene.name("sw");
-    try {
-      await fn(scene, name);
-    } finally {
-      await removeStack(name);
-    }
-  });
 }
 
 function resultOf(r: { stdout: string; stderr: string }, name: string) {
@@ -56,15 +36,15 @@ async function swarmLeft(name: string): Promise<string> {
 }
 
 Deno.test("a stack switched from mode: swarm to Compose leaves the swarm and runs healthy with Compose", async () => {
-  await withStack(async (scene, name) => {
+  await withSwarmStack(async (scene, name) => {
     await scene.commit(stackIn("swarm", name, swarmCompose("v1")));
-    const first = await runSwarm(scene);
+    const first = await scene.run();
     assert.equal(resultOf(first, name)?.result, "deployed", first.stdout + first.stderr);
     assert.deepEqual(await servedBy(name), ["v1", "v1"]);
 
     // With a network: the swarm's overlay `NAME_default` must be gone before Compose makes its own.
     await scene.commit(stackIn("compose", name, webCompose({ network: true })));
-    const moved = await runSwarm(scene);
+    const moved = await scene.run();
     const line = resultOf(moved, name);
     assert.equal(line?.result, "deployed", moved.stdout + moved.stderr);
     assert.match(line?.message ?? "", /its swarm stack was removed first/);
@@ -73,19 +53,19 @@ Deno.test("a stack switched from mode: swarm to Compose leaves the swarm and run
     assert.ok(allHealthy(project), JSON.stringify(project));
     assert.equal((await scene.history()).at(-1)?.mode, undefined, "history: a Compose deploy");
 
-    const again = await runSwarm(scene);
+    const again = await scene.run();
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.equal(resultOf(again, name), undefined, `then a silent no-op: ${again.stdout}`);
   });
 });
 
 Deno.test("a broken Compose version after a swarm one goes back to the swarm one, and stays there", async () => {
-  await withStack(async (scene, name) => {
+  await withSwarmStack(async (scene, name) => {
     await scene.commit(stackIn("swarm", name, swarmCompose("v1")));
-    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
 
     await scene.commit(stackIn("compose", name, webCompose({ healthy: false })));
-    const broken = await runSwarm(scene);
+    const broken = await scene.run();
     const line = resultOf(broken, name);
     assert.equal(line?.result, "rolled_back", broken.stdout + broken.stderr);
     assert.match(line?.message ?? "", /back on [0-9a-f]{7} \(on the swarm\)/);
@@ -94,7 +74,7 @@ Deno.test("a broken Compose version after a swarm one goes back to the swarm one
     assert.ok((await scene.bad())[name], "the broken version is marked bad");
 
     // The bad version is skipped; the swarm stack is what runs, not "missing containers".
-    const next = await runSwarm(scene);
+    const next = await scene.run();
     assert.notEqual(next.code, 75, next.stderr);
     assert.equal(resultOf(next, name)?.result ?? "skipped_bad", "skipped_bad", next.stdout);
     assert.doesNotMatch(next.stdout + next.stderr, /started again/);
@@ -104,14 +84,14 @@ Deno.test("a broken Compose version after a swarm one goes back to the swarm one
 });
 
 Deno.test("rollback NAME after a switch to Compose takes the Compose project down and deploys the swarm version", async () => {
-  await withStack(async (scene, name) => {
+  await withSwarmStack(async (scene, name) => {
     await scene.commit(stackIn("swarm", name, swarmCompose("v1")));
-    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
     await scene.commit(stackIn("compose", name, webCompose()));
-    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
     assert.ok(allHealthy(await containersOf(name)));
 
-    const back = await whileLocked(() => scene.ws.run(["rollback", name]));
+    const back = await scene.ws.run(["rollback", name]);
     assert.equal(back.code, 0, back.stdout + back.stderr);
     assert.deepEqual(await containersOf(name), [], "the Compose project is gone");
     assert.deepEqual(await servedBy(name), ["v1", "v1"], "the swarm version serves again");
@@ -119,13 +99,13 @@ Deno.test("rollback NAME after a switch to Compose takes the Compose project dow
 });
 
 Deno.test("a stack switched from Compose to mode: swarm takes its Compose project down first", async () => {
-  await withStack(async (scene, name) => {
+  await withSwarmStack(async (scene, name) => {
     await scene.commit(stackIn("compose", name, webCompose()));
-    assert.equal(resultOf(await runSwarm(scene), name)?.result, "deployed");
+    assert.equal(resultOf(await scene.run(), name)?.result, "deployed");
     assert.ok(allHealthy(await containersOf(name)));
 
     await scene.commit(stackIn("swarm", name, swarmCompose("v2")));
-    const moved = await runSwarm(scene);
+    const moved = await scene.run();
     assert.equal(resultOf(moved, name)?.result, "deployed", moved.stdout + moved.stderr);
     assert.deepEqual(await containersOf(name), [], "the Compose project is gone");
     assert.deepEqual(await servedBy(name), ["v2", "v2"]);

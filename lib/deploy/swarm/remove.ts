@@ -61,9 +61,10 @@ export async function leaveSwarm(ctx: DeployContext, item: DeployItem): Promise<
     const was = await copySettings(ctx, name, ctx.paths.running(name), undefined);
     return was?.mode === "swarm" && await removeSwarmStack(ctx, name);
   }
+  // Not a manager (undefined), or a swarm that does not answer: no swarm stack to leave.
   const stacks = await ctx.swarm.stacks().catch((error) => {
     if (hostFault(error) !== undefined) throw error;
-    return new Map<string, number>(); // not a manager: no swarm stack here
+    return undefined;
   });
-  return stacks.has(name) && await removeSwarmStack(ctx, name);
+  return stacks?.has(name) === true && await removeSwarmStack(ctx, name);
 }

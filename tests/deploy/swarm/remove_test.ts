@@ -28,9 +28,6 @@ function item(deployed?: typeof DEPLOYED): DeployItem {
 function manager(stacks: string) {
   return (cmd: readonly string[], _: RunOptions): Partial<RunResult> | undefined => {
     const verb = cmd.slice(1, 3).join(" ");
-    if (cmd[1] === "info") {
-      return { stdout: JSON.stringify({ LocalNodeState: "active", ControlAvailable: true }) };
-    }
     if (verb === "stack ls") return { stdout: stacks };
     if (verb === "service ls") {
       return { stdout: JSON.stringify({ Name: "web_app", Mode: "replicated", Replicas: "1/1" }) };

@@ -2,7 +2,7 @@
  * A second Docker engine of a test's own, not in a swarm: the shared test
  * engine is a swarm manager and must stay one (other tests run on it at the
  * same time), so a test that needs a plain engine starts its own `dockerd`
- * beside it, with its own data, exec root, pid file and socket, no bridge and
+ * beside it, with its own data, exec root, pid file, socket and bridge, and
  * no iptables rules (nothing that could clash with the shared engine's), and
  * points autostack at it with `DOCKER_HOST`. It is stopped and its folders
  * removed at the end, whether the test passed or not.
@@ -38,7 +38,8 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise
     env,
     docker: (...args) => daxRunner.run(["docker", ...args], { env }),
   };
-  const child = startDockerd(dir, host);
+  const bridge = await addBridge(dir);
+  const child = startDockerd(dir, host, bridge);
   // dockerd logs on stderr: kept in a file, quoted when it does not start.
   const logged = Deno.open(join(dir, "dockerd.log"), { write: true, create: true })
     .then((file) => child.stderr.pipeTo(file.writable));
@@ -49,12 +50,39 @@ export async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise
   } finally {
     await stopEngine(engine, child, dir);
     await logged.catch(() => {});
+    await daxRunner.run(["ip", "link", "delete", bridge]);
     await Deno.remove(dir, { recursive: true });
   }
 }
 
+/**
+ * A bridge of the engine's own: with `--bridge=none`, dockerd deletes the
+ * interface `docker0` (moby's removeDefaultBridgeInterface), which is the
+ * shared engine's; with a bridge named here, it leaves `docker0` alone.
+ * Its address is in 10.254.0.0/16, away from Docker's default pools.
+ */
+async function addBridge(dir: string): Promise<string> {
+  const name = `asbr${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  const subnet = `10.254.${Math.floor(Math.random() * 256)}.1/24`;
+  for (
+    const cmd of [
+      ["ip", "link", "add", name, "type", "bridge"],
+      ["ip", "addr", "add", subnet, "dev", name],
+      ["ip", "link", "set", name, "up"],
+    ]
+  ) {
+    const r = await daxRunner.run(cmd);
+    if (r.code !== 0) {
+      await daxRunner.run(["ip", "link", "delete", name]);
+      await Deno.remove(dir, { recursive: true });
+      throw new Error(`cannot make the second dockerd's bridge: ${cmd.join(" ")}: ${r.stderr}`);
+    }
+  }
+  return name;
+}
+
 /** Starts `dockerd` with everything of its own under `dir`; a missing dockerd removes `dir` and says so. */
-function startDockerd(dir: string, host: string): Deno.ChildProcess {
+function startDockerd(dir: string, host: string, bridge: string): Deno.ChildProcess {
   try {
     return new Deno.Command("dockerd", {
       args: [
@@ -67,7 +95,7 @@ function startDockerd(dir: string, host: string): Deno.ChildProcess {
         "-H",
         host,
         // The shared engine owns docker0 and the iptables chains: leave them alone.
-        "--bridge=none",
+        `--bridge=${bridge}`,
         "--iptables=false",
         "--ip6tables=false",
       ],
@@ -76,6 +104,7 @@ function startDockerd(dir: string, host: string): Deno.ChildProcess {
       stderr: "piped",
     }).spawn();
   } catch (error) {
+    new Deno.Command("ip", { args: ["link", "delete", bridge] }).outputSync();
     Deno.removeSync(dir, { recursive: true });
     throw new Error(`cannot start a second dockerd for this test: ${error}`);
   }

@@ -1,8 +1,8 @@
 /**
  * Which stacks follow their images this run, and the check of them
  * (docs/image-updates.md#detection): the stacks of the plan with
- * `image_updates: true` that deploy here with `compose` and a method other
- * than `canary`; their compose files are read from the clone.
+ * `image_updates: true` that deploy here, whatever their mode and method;
+ * their compose files are read from the clone.
  * @module
  */
 import { join } from "node:path";
@@ -58,13 +58,9 @@ export async function followImages(
   const followed: FollowedStack[] = [];
   for (const stack of input.stacks) {
     const settings = input.settings.get(stack.name)?.settings;
-    if (!settings?.image_updates || !settings.deploy || settings.mode !== "compose") continue;
+    if (!settings?.image_updates || !settings.deploy) continue;
     if (input.only.length > 0 && !input.only.includes(stack.name)) continue;
     if (settings.hosts && !settings.hosts.includes(config.hostname)) continue;
-    if (settings.method === "canary") {
-      deps.logger.info(`stack "${stack.name}": image_updates is not followed with method: canary`);
-      continue;
-    }
     const dir = join(input.repoDir, stack.path);
     const files = [stack.composeFile, ...settings.compose_files];
     const texts = files.map((file) => readOrEmpty(join(dir, file)));

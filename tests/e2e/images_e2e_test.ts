@@ -10,60 +10,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER } from "./_docker.ts";
-import { LocalRegistry } from "./_registry.ts";
+import { imageCompose, marker, runningImages, withRegistry } from "./_images.ts";
 import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
-
-/**
- * A stack running `image` that exits at once when the image holds `/bad`; its
- * healthcheck makes the gate wait for a probe, so a container that runs for a
- * moment before it exits is never taken for healthy.
- */
-function imageCompose(image: string): string {
-  return `services:
-  app:
-    image: ${image}
-    init: true
-    network_mode: none
-    command: ["sh", "-c", "if [ -f /bad ]; then exit 3; fi; exec sleep 3600"]
-    healthcheck:
-      test: ["CMD-SHELL", "test ! -f /bad"]
-      interval: 1s
-      retries: 1
-`;
-}
-
-/** The image id of each running container of `project`. */
-async function runningImages(project: string): Promise<string[]> {
-  const ps = await daxRunner.run([
-    "docker",
-    "ps",
-    "-q",
-    "--filter",
-    `label=com.docker.compose.project=${project}`,
-  ]);
-  const ids = ps.stdout.split("\n").filter((l) => l !== "");
-  if (ids.length === 0) return [];
-  const r = await daxRunner.run(["docker", "inspect", "--format", "{{.Image}}", ...ids]);
-  return r.stdout.split("\n").filter((l) => l !== "");
-}
-
-async function withRegistry(
-  options: { auth?: boolean },
-  fn: (registry: LocalRegistry) => Promise<void>,
-): Promise<void> {
-  const registry = await LocalRegistry.start(options);
-  try {
-    await fn(registry);
-  } finally {
-    await registry.close();
-  }
-}
-
-const marker = () => crypto.randomUUID().slice(0, 8);
 
 Deno.test({
   name:

@@ -20,9 +20,9 @@ const settings = (extra: Record<string, unknown>): SettingsResult => ({
   errors: [],
 });
 
-Deno.test("followImages() asks only for the stacks with image_updates that deploy here, and not canary ones", async () => {
+Deno.test("followImages() asks only for the stacks with image_updates that deploy here, canary and swarm ones too", async () => {
   await withTempDir(async (dir) => {
-    const names = ["on", "off", "canary", "elsewhere", "notwanted"];
+    const names = ["on", "off", "canary", "swarm", "elsewhere", "notwanted"];
     await writeFiles(
       dir,
       Object.fromEntries(
@@ -53,18 +53,27 @@ Deno.test("followImages() asks only for the stacks with image_updates that deplo
         ["on", settings({ image_updates: true })],
         ["off", settings({})],
         ["canary", settings({ image_updates: true, method: "canary" })],
+        ["swarm", settings({ image_updates: true, mode: "swarm" })],
         ["elsewhere", settings({ image_updates: true, hosts: ["other"] })],
         ["notwanted", settings({ image_updates: true })],
       ]),
       deployed: new Map(),
-      only: ["on", "off", "canary", "elsewhere"],
+      only: ["on", "off", "canary", "swarm", "elsewhere"],
     });
-    assert.deepEqual(asked, ["http://127.0.0.1:5000/v2/on/manifests/latest"]);
-    assert.deepEqual([...images!.keys()], ["on"]);
-    assert.deepEqual(images!.get("on"), [
-      { service: "app", image: "127.0.0.1:5000/on", digest: D },
-    ]);
-    assert.ok(logger.lines.some((l) => /"canary": image_updates is not followed/.test(l)));
+    const followed = ["canary", "on", "swarm"];
+    assert.deepEqual(
+      asked.sort(),
+      followed.map((n) => `http://127.0.0.1:5000/v2/${n}/manifests/latest`),
+    );
+    assert.deepEqual([...images!.keys()].sort(), followed);
+    for (const n of followed) {
+      assert.deepEqual(images!.get(n), [{
+        service: "app",
+        image: `127.0.0.1:5000/${n}`,
+        digest: D,
+      }]);
+    }
+    assert.deepEqual(logger.lines, []);
   });
 });
 

@@ -6,7 +6,7 @@ import { withTempDir, writeFiles } from "../_temp.ts";
 const HEALTH = "    healthcheck: {test: [CMD, 'true']}\n";
 const PIN = `sha256:${"ab".repeat(32)}`;
 
-Deno.test("validate warns when image_updates is on for a service built here or pinned by digest", async () => {
+Deno.test("validate warns when image_updates is on for a service built here or pinned by digest, not for canary or swarm stacks", async () => {
   await withTempDir(async (root) => {
     await writeFiles(root, {
       "web/compose.yaml": "services:\n" +
@@ -16,6 +16,11 @@ Deno.test("validate warns when image_updates is on for a service built here or p
       "web/deploy.yaml": "image_updates: true\n",
       "web/Dockerfile": "FROM scratch\n",
       "off/compose.yaml": `services:\n  db:\n    image: postgres@${PIN}\n${HEALTH}`,
+      // Canary and swarm stacks follow their images like any other.
+      "can/compose.yaml": `services:\n  app:\n    image: reg.lan/app:stable\n${HEALTH}`,
+      "can/deploy.yaml": "image_updates: true\nmethod: canary\n",
+      "sw/compose.yaml": `services:\n  app:\n    image: reg.lan/app:stable\n${HEALTH}`,
+      "sw/deploy.yaml": "image_updates: true\nmode: swarm\n",
     });
     const report = await validateCheckout({
       root,

@@ -56,6 +56,7 @@ export async function runOnce(
     force: command.force,
     only: command.stacks,
     changedFiles: command.dryRun,
+    dryRun: command.dryRun,
   });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
   if (prepared.errors.length === 0 && !prepared.plan.some((i) => i.stack !== undefined)) {

@@ -49,9 +49,14 @@ export interface PrepareOptions {
   only: readonly string[];
   /** List the changed files of each changed stack (one git call each; `--dry-run` shows them). */
   changedFiles?: boolean;
+  /** `--dry-run`: record nothing, not even when image digests were first seen. */
+  dryRun?: boolean;
 }
 
-/** Syncs the repo and plans the run; changes nothing outside the clone. */
+/**
+ * Syncs the repo and plans the run; changes nothing outside the clone but,
+ * unless `dryRun`, the first-seen times of image digests.
+ */
 export async function prepareRun(
   config: Config,
   deps: Deps,
@@ -96,7 +101,7 @@ export async function prepareRun(
     ? withStacks(asked, await askStacks(deps))
     : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
-  const images = await followImages({
+  const followed = await followImages({
     config,
     deps,
     repoDir: paths.repo,
@@ -104,6 +109,7 @@ export async function prepareRun(
     settings,
     deployed,
     only: options.only,
+    record: !options.dryRun,
   });
   const plan = planRun({
     stacks: found.stacks,
@@ -115,7 +121,7 @@ export async function prepareRun(
     force: options.force,
     prune: config.prune,
     only: options.only,
-    ...(images === undefined ? {} : { images }),
+    ...(followed === undefined ? {} : { images: followed.images, imageWaits: followed.waits }),
   });
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};

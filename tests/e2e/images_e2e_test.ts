@@ -5,8 +5,9 @@
  * no-op; a broken digest rolls back to the exact image that ran before (the
  * container's image id), is marked bad with its digest and skipped, and the
  * next digest deploys; a registry that is down changes nothing and says so in
- * one line; an htpasswd registry works with the login of DOCKER_CONFIG; and
- * `image_updates: false` ignores new digests.
+ * one line; an htpasswd registry works with the login of DOCKER_CONFIG;
+ * `image_updates: false` ignores new digests; and `image_min_age` holds a new
+ * digest back until it is that old.
  * @module
  */
 import assert from "node:assert/strict";
@@ -155,5 +156,48 @@ Deno.test({
         assert.deepEqual([again.code, again.stdout, again.stderr], [0, "", ""]);
         assert.deepEqual(await runningImages(name), [v1.id]);
         assert.equal((await s.version(name)).length, 2);
+      })),
+});
+
+Deno.test({
+  name: "image_min_age holds a new digest back until it has been behind the tag that long",
+  ignore,
+  fn: () =>
+    withRegistry({}, (registry) =>
+      withScene({}, async (s) => {
+        const name = s.name();
+        const repo = `${name}/app`;
+        const v1 = await registry.push(repo, "stable", marker());
+        // Long enough for the runs in between, short enough for a test.
+        const settings = { image_updates: true, image_min_age: "10s" };
+        await s.commit(stackFiles(name, imageCompose(v1.ref), settings));
+        assert.equal((await s.run()).code, 0);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+
+        // Seen for the first time: the stack stays on v1, silently, nothing marked.
+        const v2 = await registry.push(repo, "stable", marker());
+        const seen = Date.now();
+        const held = await s.run();
+        const ran = Date.now();
+        assert.deepEqual([held.code, held.stdout, held.stderr], [0, "", ""]);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+        assert.deepEqual(await s.bad(), {});
+        const dry = await s.run(["--dry-run"]);
+        const wait = new RegExp(
+          `${name}\\s+unchanged\\s.*\\simage app: ${v2.digest.slice(0, 19)}… waits until ` +
+            `\\S+Z \\(image_min_age 10s\\)`,
+        );
+        assert.match(dry.stdout, wait);
+        const until = /waits until (\S+Z)/.exec(dry.stdout)?.[1];
+        const due = Date.parse(until ?? "");
+        // Counted from the run that first saw it (the time is shown in whole seconds).
+        assert.ok(due >= seen + 9_000 && due <= ran + 10_000, `${until}: 10 s after the run`);
+
+        // Once it is that old, it deploys.
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 1_000));
+        const later = await s.run();
+        assert.equal(later.code, 0, later.stderr);
+        assert.equal(outcomeLines(later)[0]?.result, "deployed");
+        assert.deepEqual(await runningImages(name), [v2.id]);
       })),
 });

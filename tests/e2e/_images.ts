@@ -32,18 +32,30 @@ ${net}    command: ["sh", "-c", "if [ -f /bad ]; then exit 3; fi; exec sleep 360
 ${deploy}`;
 }
 
-/** The image id of each running container with `label` (`KEY=VALUE`). */
-async function imagesOf(label: string): Promise<string[]> {
+/**
+ * What `format` says of each running container with `label` (`KEY=VALUE`):
+ * `{{.Image}}` its image id, `{{.Config.Image}}` the reference it was made from.
+ */
+async function inspectRunning(label: string, format: string): Promise<string[]> {
   const ps = await daxRunner.run(["docker", "ps", "-q", "--filter", `label=${label}`]);
   const ids = ps.stdout.split("\n").filter((l) => l !== "");
   if (ids.length === 0) return [];
-  const r = await daxRunner.run(["docker", "inspect", "--format", "{{.Image}}", ...ids]);
+  const r = await daxRunner.run(["docker", "inspect", "--format", format, ...ids]);
   return r.stdout.split("\n").filter((l) => l !== "");
+}
+
+function imagesOf(label: string): Promise<string[]> {
+  return inspectRunning(label, "{{.Image}}");
 }
 
 /** The image id of each running container of compose project `project`. */
 export function runningImages(project: string): Promise<string[]> {
   return imagesOf(`com.docker.compose.project=${project}`);
+}
+
+/** The image reference each running container of compose project `project` was made from. */
+export function runningRefs(project: string): Promise<string[]> {
+  return inspectRunning(`com.docker.compose.project=${project}`, "{{.Config.Image}}");
 }
 
 /** The image id of each running task container of swarm service `service` (`STACK_SERVICE`). */

@@ -13,7 +13,14 @@ import YAML from "yaml";
 import { daxRunner } from "../../lib/process.ts";
 import { CANARY } from "./_canary.ts";
 import { downProject, SKIP_DOCKER } from "./_docker.ts";
-import { imageCompose, marker, runningImages, taskImages, withRegistry } from "./_images.ts";
+import {
+  imageCompose,
+  marker,
+  runningImages,
+  runningRefs,
+  taskImages,
+  withRegistry,
+} from "./_images.ts";
 import type { Pushed } from "./_registry.ts";
 import { outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
 import { removeStack, requireSwarm } from "./_swarm.ts";
@@ -63,6 +70,7 @@ Deno.test({
             new RegExp(`live as ${peer}.*\\(${moved(v1, v2)}\\)$`),
           );
           assert.deepEqual(await runningImages(peer), [v2.id]);
+          assert.deepEqual(await runningRefs(peer), [pinned(v2)], "the new copy ran pinned");
           assert.deepEqual(await runningImages(name), []);
           assert.equal(await pinLine(s, name), `image app ${v2.digest} ${v2.ref}`);
           assert.equal(await pinLine(s, name, "good_stacks"), `image app ${v1.digest} ${v1.ref}`);
@@ -96,6 +104,7 @@ Deno.test({
           const back = await s.ws.run(["rollback", name]);
           assert.equal(back.code, 0, back.stderr);
           assert.deepEqual(await runningImages(peer), [v2.id]);
+          assert.deepEqual(await runningRefs(peer), [pinned(v2)]);
           assert.deepEqual(await runningImages(name), []);
           assert.equal(await pinLine(s, name), `image app ${v2.digest} ${v2.ref}`);
         } finally {

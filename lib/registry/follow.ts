@@ -107,7 +107,9 @@ export async function followImages(input: FollowInput): Promise<Followed | undef
   for (const line of check.unavailable) warn(line);
   if (before.problem !== undefined) warn(`${before.problem}: image_min_age counts from now`);
   const now = deps.now();
-  const seen = recordSeen(before.seen, check.found, now);
+  // A run over every stack knows every followed tag: the others are dropped.
+  const all = input.only.length === 0 ? new Set(check.asked) : undefined;
+  const seen = recordSeen(before.seen, check.found, now, all);
   if (input.record && JSON.stringify(seen) !== JSON.stringify(before.seen)) {
     await writeSeen(seenPath, seen);
   }

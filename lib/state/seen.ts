@@ -4,7 +4,8 @@
  * clock of `image_min_age`. One entry per tag, the digest behind it now and
  * when a run first met that digest there; a tag that moves starts a new clock.
  * Kept for every followed tag, so that turning `image_min_age` on counts from
- * when a digest appeared, not from that moment. Read leniently: a file that
+ * when a digest appeared, not from that moment; a tag no stack follows any
+ * more is dropped. Read leniently: a file that
  * cannot be read restarts every clock (a later deploy, never an earlier one).
  * @module
  */
@@ -58,15 +59,18 @@ export async function writeSeen(path: string, seen: SeenImages): Promise<void> {
 
 /**
  * `seen` with the digests found now (by tag) recorded: a tag whose digest is
- * new gets `now`; the others, and the tags not asked this time, stay as they
- * were. Pure.
+ * new gets `now`; the others stay as they were. With `followed` (every tag
+ * any stack follows, known when a run looked at all stacks), the tags no
+ * stack follows any more are dropped. Pure.
  */
 export function recordSeen(
   seen: Readonly<SeenImages>,
   found: ReadonlyMap<string, string>,
   now: Date,
+  followed?: ReadonlySet<string>,
 ): SeenImages {
-  const out: SeenImages = { ...seen };
+  const kept = Object.entries(seen).filter(([tag]) => followed === undefined || followed.has(tag));
+  const out: SeenImages = Object.fromEntries(kept);
   for (const [tag, digest] of found) {
     if (out[tag]?.digest !== digest) out[tag] = { digest, seen_at: now.toISOString() };
   }

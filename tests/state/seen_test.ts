@@ -5,7 +5,7 @@ import { withTempDir } from "../_temp.ts";
 const A = `sha256:${"aa".repeat(32)}`;
 const B = `sha256:${"bb".repeat(32)}`;
 
-Deno.test("recordSeen() starts a clock only for a digest new behind its tag", () => {
+Deno.test("recordSeen() starts a clock only for a digest new behind its tag, and drops tags no longer followed", () => {
   const before = {
     "r/app:1": { digest: A, seen_at: "2026-12-01T00:00:00.000Z" },
     "r/db:16": { digest: A, seen_at: "2026-11-01T00:00:00.000Z" },
@@ -20,6 +20,12 @@ Deno.test("recordSeen() starts a clock only for a digest new behind its tag", ()
     "r/new:1": { digest: B, seen_at: "2026-12-02T00:00:00.000Z" },
   });
   assert.equal(before["r/db:16"].digest, A, "the input is not changed");
+  // Knowing every followed tag, one no stack follows any more is dropped.
+  const followed = new Set(["r/app:1", "r/db:16", "r/new:1"]);
+  assert.deepEqual(
+    Object.keys(recordSeen(before, found, new Date("2026-12-02T00:00:00Z"), followed)),
+    ["r/app:1", "r/db:16", "r/new:1"],
+  );
 });
 
 Deno.test("readSeen() reads what writeSeen() wrote; a missing file holds nothing", async () => {

@@ -44,3 +44,30 @@ Deno.test("validate warns when image_updates is on for a service built here or p
     ]);
   });
 });
+
+Deno.test("validate warns that image_min_age does nothing without image_updates", async () => {
+  await withTempDir(async (root) => {
+    const compose = `services:\n  app:\n    image: reg.lan/app:stable\n${HEALTH}`;
+    await writeFiles(root, {
+      "idle/compose.yaml": compose,
+      "idle/deploy.yaml": "method: simple\nimage_min_age: 2d\n",
+      "used/compose.yaml": compose,
+      "used/deploy.yaml": "image_updates: true\nimage_min_age: 2d\n",
+    });
+    const report = await validateCheckout({
+      root,
+      runner: fakeRunner(() => ({ code: 127 })),
+      compose: null,
+    });
+    const found = report.findings.filter((f) => /image_min_age/.test(f.message));
+    assert.deepEqual(found.map((f) => [f.level, f.rule, f.file, f.line, f.message]), [
+      [
+        "warning",
+        "settings-warning",
+        "idle/deploy.yaml",
+        2,
+        "image_min_age: has no effect without image_updates: true",
+      ],
+    ]);
+  });
+});

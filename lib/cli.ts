@@ -43,13 +43,6 @@ export interface HistoryCommand {
 /** How many entries `history` shows without `--limit`. */
 export const HISTORY_LIMIT = 20;
 
-const DAY = 86_400_000;
-
-/** A `--since` duration: `2d`, or what {@link parseDuration} reads (`12h`, `30m`). */
-function parseSince(value: string): number | undefined {
-  const days = /^(\d+)d$/.exec(value);
-  return days ? Number(days[1]) * DAY : parseDuration(value);
-}
 /** `autostack bad list | clear NAME`. */
 export interface BadCommand {
   kind: "bad";
@@ -303,7 +296,7 @@ function parseHistory(args: string[]): HistoryCommand {
       );
     }
   }
-  const since = values.since === undefined ? undefined : parseSince(values.since);
+  const since = values.since === undefined ? undefined : parseDuration(values.since);
   if (values.since !== undefined && !(since !== undefined && since > 0)) {
     throw wrong("history", `--since must be a duration such as 2d, 12h or 30m: "${values.since}"`);
   }

@@ -1,15 +1,15 @@
 /**
- * Durations as operators write them (`90`, `90s`, `2m`, `1h`, `500ms`): a bare
- * number is seconds. Parsed once at the boundary into milliseconds.
+ * Durations as operators write them (`90`, `90s`, `2m`, `1h`, `2d`, `500ms`): a
+ * bare number is seconds. Parsed once at the boundary into milliseconds.
  * @module
  */
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 
 /**
  * Parses a duration into milliseconds, or returns `undefined` when the value is
- * not one. Numbers are seconds; strings take an optional unit `ms`, `s`, `m`, `h`.
+ * not one. Numbers are seconds; strings take an optional unit `ms`, `s`, `m`, `h`, `d`.
  */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === "number") {
@@ -35,4 +35,18 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+/**
+ * Formats milliseconds as a setting is written: the largest unit that divides
+ * it (`2d`, `36h`, `3s`, `1500ms`), so a message quotes `image_min_age 2d`, not
+ * `2880m00s`.
+ */
+export function formatSetting(ms: number): string {
+  const units: [string, number][] = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], [
+    "s",
+    1000,
+  ]];
+  for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }

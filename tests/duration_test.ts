@@ -1,11 +1,11 @@
 /**
  * Unit tests of durations: what operators may write (`90`, `90s`, `2m`, `1h`,
- * `500ms`) and how milliseconds are shown back, with the rounding edges where
- * a carry must move up a unit.
+ * `2d`, `500ms`) and how milliseconds are shown back, with the rounding edges
+ * where a carry must move up a unit, or as a setting is written.
  * @module
  */
 import assert from "node:assert/strict";
-import { formatDuration, parseDuration } from "../lib/duration.ts";
+import { formatDuration, formatSetting, parseDuration } from "../lib/duration.ts";
 
 Deno.test("parseDuration() reads a bare number as seconds", () => {
   assert.equal(parseDuration(90), 90_000);
@@ -20,6 +20,7 @@ Deno.test("parseDuration() reads each unit into milliseconds", () => {
   assert.equal(parseDuration("90s"), 90_000);
   assert.equal(parseDuration("2m"), 120_000);
   assert.equal(parseDuration("1h"), 3_600_000);
+  assert.equal(parseDuration("2d"), 172_800_000);
   assert.equal(parseDuration("1.5m"), 90_000);
   assert.equal(parseDuration("0.5h"), 1_800_000);
 });
@@ -42,7 +43,7 @@ Deno.test("parseDuration() refuses anything that is not one duration", () => {
       "abc",
       "-1",
       "-1s",
-      "1d",
+      "1w",
       "1m30s",
       "s",
       "1.s",
@@ -95,4 +96,14 @@ Deno.test("formatDuration() shows what parseDuration() read back in the same uni
   assert.equal(formatDuration(parseDuration("500ms")!), "500ms");
   assert.equal(formatDuration(parseDuration("90s")!), "1m30s");
   assert.equal(formatDuration(parseDuration("2m")!), "2m00s");
+});
+
+Deno.test("formatSetting() writes milliseconds in the largest unit that divides them", () => {
+  assert.equal(formatSetting(172_800_000), "2d");
+  assert.equal(formatSetting(129_600_000), "36h");
+  assert.equal(formatSetting(90_000), "90s");
+  assert.equal(formatSetting(120_000), "2m");
+  assert.equal(formatSetting(3_000), "3s");
+  assert.equal(formatSetting(1_500), "1500ms");
+  assert.equal(formatSetting(0), "0ms");
 });

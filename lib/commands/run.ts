@@ -59,6 +59,7 @@ export async function runOnce(
     only: command.stacks,
     changedFiles: command.dryRun,
     swarm,
+    dryRun: command.dryRun,
   });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);
   if (prepared.errors.length === 0 && !prepared.plan.some((i) => i.stack !== undefined)) {

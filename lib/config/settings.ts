@@ -53,6 +53,11 @@ export interface DeploySettings {
   mode: "compose" | "swarm";
   /** Redeploy when the digest behind an image's tag changes (docs/image-updates.md); absent = false. */
   image_updates?: boolean;
+  /**
+   * With `image_updates`: how long a new digest must have been behind its tag
+   * before it is deployed, in ms (docs/image-updates.md#image_min_age); absent = at once.
+   */
+  image_min_age?: number;
 }
 
 /** The outcome of reading one stack's settings. */
@@ -125,6 +130,7 @@ const SETTINGS_SCHEMA = z.object({
   drain: duration().optional(),
   mode: z.enum(["compose", "swarm"], { error: "must be one of compose, swarm" }).optional(),
   image_updates: bool().optional(),
+  image_min_age: duration().optional(),
 });
 
 /** Every settings key, plus the `methode` alias. */
@@ -253,6 +259,7 @@ function withDefaults(values: Partial<DeploySettings>, defaults: Partial<DeployS
   const post_deploy = values.post_deploy ?? defaults.post_deploy;
   const hosts = values.hosts ?? defaults.hosts;
   const image_updates = values.image_updates ?? defaults.image_updates;
+  const image_min_age = values.image_min_age ?? defaults.image_min_age;
   // Unset optional keys stay absent, so settings compare equal to plain literals.
   return {
     deploy: pick("deploy"),
@@ -269,6 +276,7 @@ function withDefaults(values: Partial<DeploySettings>, defaults: Partial<DeployS
     ...(post_deploy === undefined ? {} : { post_deploy }),
     ...(hosts === undefined ? {} : { hosts: [...hosts] }),
     ...(image_updates ? { image_updates } : {}),
+    ...(image_min_age ? { image_min_age } : {}),
   } satisfies DeploySettings;
 }
 

@@ -134,12 +134,11 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
     if (!secrets.ok) return await secretsFailed(ctx, item, secrets);
     const check = await preflight(ctx, item, secrets.files);
     if (!check.ok) return await refuse(ctx, item, check);
-    if (item.settings.mode === "swarm") {
-      return adopted(item, await deploySwarm(ctx, item, secrets.files));
-    }
     const simple = (note?: string) =>
       deploySimple(ctx, item, method, note, check.services, secrets.files);
-    const done = await needsCanary(ctx, item)
+    const done = item.settings.mode === "swarm"
+      ? await deploySwarm(ctx, item, secrets.files)
+      : await needsCanary(ctx, item)
       ? await deployCanary(ctx, item, simple, secrets.files)
       : await simple();
     // A commit says what changed; a new digest behind a tag says so here (docs/image-updates.md).

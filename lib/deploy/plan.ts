@@ -140,6 +140,8 @@ export interface PlanInput {
    * part of its version. A stack not in the map is its tree alone.
    */
   images?: ReadonlyMap<string, ImagePin[]>;
+  /** Per stack, the new digests that wait for `image_min_age`, in words (said in `why`). */
+  imageWaits?: ReadonlyMap<string, string[]>;
 }
 
 /** Decides, for every stack in the repo or deployed here, what this run does. */
@@ -207,7 +209,12 @@ function planStack(input: PlanInput, stack: Stack): PlanItem {
       !(input.projects.get(liveProject(stack.name, deployed))?.containers);
     return { ...item, bad: mark, status: "bad", action: "skip_bad", why, restart };
   }
-  return { ...item, ...versionStatus(input, stack, base.deployed, images) };
+  const status = versionStatus(input, stack, base.deployed, images);
+  // docs/image-updates.md#image_min_age: the stack stays on its version, and says why
+  // (first: `--dry-run` appends the changed files to the version's own why).
+  const waits = input.imageWaits?.get(stack.name) ?? [];
+  const why = [...waits, status.why].filter((w) => w !== "").join("; ");
+  return { ...item, ...status, why };
 }
 
 function disabledWhy(settings: DeploySettings, hostname: string): string | undefined {

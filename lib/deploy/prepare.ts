@@ -51,9 +51,14 @@ export interface PrepareOptions {
   changedFiles?: boolean;
   /** The run's {@link Swarm}: its one `docker stack ls` is asked here and reused by the deploys. */
   swarm?: Swarm;
+  /** `--dry-run`: record nothing, not even when image digests were first seen. */
+  dryRun?: boolean;
 }
 
-/** Syncs the repo and plans the run; changes nothing outside the clone. */
+/**
+ * Syncs the repo and plans the run; changes nothing outside the clone but,
+ * unless `dryRun`, the first-seen times of image digests.
+ */
 export async function prepareRun(
   config: Config,
   deps: Deps,
@@ -101,7 +106,7 @@ export async function prepareRun(
     ? withStacks(asked, await askStacks(swarm))
     : asked;
   checkOnly(options.only, found.stacks.map((s) => s.name), deployed);
-  const images = await followImages({
+  const followed = await followImages({
     config,
     deps,
     repoDir: paths.repo,
@@ -109,6 +114,7 @@ export async function prepareRun(
     settings,
     deployed,
     only: options.only,
+    record: !options.dryRun,
   });
   const plan = planRun({
     stacks: found.stacks,
@@ -120,7 +126,7 @@ export async function prepareRun(
     force: options.force,
     prune: config.prune,
     only: options.only,
-    ...(images === undefined ? {} : { images }),
+    ...(followed === undefined ? {} : { images: followed.images, imageWaits: followed.waits }),
   });
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};

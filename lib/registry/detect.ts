@@ -28,8 +28,10 @@ export interface ImageCheck {
   images: Map<string, ImagePin[]>;
   /** One line per registry that could not say, naming it, why and its images. */
   unavailable: string[];
-  /** How many distinct tags were asked. */
-  asked: number;
+  /** The distinct tags asked. */
+  asked: string[];
+  /** The digest behind each tag that got an answer, by tag. */
+  found: Map<string, string>;
 }
 
 /** Asks the registries about every followed stack's images. */
@@ -59,7 +61,10 @@ export async function checkImages(
       }),
     );
   }
-  return { images, unavailable: unavailableLines(answers), asked: answers.size };
+  const found = new Map(
+    [...answers].flatMap(([tag, answer]) => answer.ok ? [[tag, answer.digest]] : []),
+  );
+  return { images, unavailable: unavailableLines(answers), asked: [...answers.keys()], found };
 }
 
 /** `registry R: unavailable (why): images A, B not checked; what runs is kept`, one per registry. */

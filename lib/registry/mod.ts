@@ -11,3 +11,4 @@ export * from "./resolve.ts";
 export * from "./services.ts";
 export * from "./detect.ts";
 export * from "./follow.ts";
+export * from "./min_age.ts";

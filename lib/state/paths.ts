@@ -30,6 +30,8 @@ export interface StatePaths {
   bad: string;
   /** `history.jsonl`. */
   history: string;
+  /** `images_seen.json`: when each digest behind a followed tag was first seen. */
+  imagesSeen: string;
   /** `autostack.lock`. */
   lock: string;
 }
@@ -51,6 +53,7 @@ export function statePaths(baseDir: string): StatePaths {
     orphansAt: (name, when) => join(baseDir, "orphans", checkName(name), fileStamp(when)),
     bad: join(baseDir, "bad.json"),
     history: join(baseDir, "history.jsonl"),
+    imagesSeen: join(baseDir, "images_seen.json"),
     lock: join(baseDir, "autostack.lock"),
   };
 }

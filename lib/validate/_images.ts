@@ -1,24 +1,21 @@
 /**
  * Private to `validate.ts`: the images `image_updates` cannot follow
  * (docs/image-updates.md#which-images): a service built here (`build:`), one
- * pinned with `@sha256:`, one whose image holds a variable, and every image of
- * a `canary` stack. Each is a warning naming the service and its line.
+ * pinned with `@sha256:`, and one whose image holds a variable. Each is a
+ * warning naming the service and its line.
  * @module
  */
 import { serviceImages } from "../registry/mod.ts";
-import type { Method } from "../config/mod.ts";
 import type { Finding, Locate } from "./_model.ts";
 
 /** Warnings for the services of a stack with `image_updates: true` whose image is not followed. */
 export function imageFindings(
   texts: readonly string[],
-  ctx: { folder: string; stack: string; method?: Method; locate: Locate },
+  ctx: { folder: string; stack: string; locate: Locate },
 ): Finding[] {
   return serviceImages(texts).flatMap((s) => {
-    const why = "ref" in s.check
-      ? ctx.method === "canary" ? "image_updates is not followed with method: canary" : undefined
-      : skipWords(s.check.skip);
-    if (why === undefined) return [];
+    if ("ref" in s.check) return [];
+    const why = skipWords(s.check.skip);
     const place = ctx.locate(["services", s.service, "image"]);
     return [{
       level: "warning",

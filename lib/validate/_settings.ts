@@ -102,6 +102,14 @@ export async function checkSettings(
   }
   const composeFiles = [stack.composeFile, ...extras];
   const imageUpdates = result.settings?.image_updates ?? false;
+  if (result.settings?.image_min_age !== undefined && !imageUpdates) {
+    findings.push({
+      ...base(stack, "settings-warning"),
+      level: "warning",
+      ...place("image_min_age"),
+      message: "image_min_age: has no effect without image_updates: true",
+    });
+  }
   return { method: used.method, mode: used.mode, imageUpdates, findings, composeFiles };
 }
 

@@ -157,7 +157,7 @@ async function checkStack(stack: StackFolder, ctx: StackContext): Promise<Findin
       await Promise.all(
         settings.composeFiles.map((f) => Deno.readTextFile(join(dir, f)).catch(() => "")),
       ),
-      { folder: stack.path, stack: stack.name, method: settings.method, locate },
+      { folder: stack.path, stack: stack.name, locate },
     )
     : [];
   const project = await projectModel(stack, ctx, settings.composeFiles, read.docs, locate);

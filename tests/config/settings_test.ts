@@ -193,6 +193,19 @@ Deno.test("parseSettings() reads every duration form into milliseconds", () => {
   assert.equal(result.settings?.drain, 3_600_000);
   assert.equal(fromFile("drain: 500ms\n").settings?.drain, 500);
   assert.equal(fromFile("drain: 1.5\n").settings?.drain, 1500);
+  assert.equal(fromFile("image_min_age: 2d\n").settings?.image_min_age, 172_800_000);
+});
+
+Deno.test("parseSettings() takes image_min_age from the stack, else the defaults, else none", () => {
+  assert.equal(
+    fromFile("image_min_age: 3s\n", { image_min_age: 60_000 }).settings?.image_min_age,
+    3000,
+  );
+  assert.equal(
+    fromFile("image_updates: true\n", { image_min_age: 60_000 }).settings?.image_min_age,
+    60_000,
+  );
+  assert.equal("image_min_age" in (fromFile("image_updates: true\n").settings ?? {}), false);
 });
 
 Deno.test("parseSettings() rejects a duration that is not one", () => {

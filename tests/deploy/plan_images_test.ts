@@ -93,3 +93,20 @@ Deno.test("planRun() starts the deployed good digest again when the bad digest's
   }));
   assert.equal(item?.action === "skip_bad" && item.restart, true);
 });
+
+Deno.test("planRun() keeps a stack whose new digest waits for image_min_age, and says until when", () => {
+  const wait =
+    "image web: sha256:3c4d3c4d3c4d… waits until 2026-12-03T10:00:00Z (image_min_age 2d)";
+  const [held] = planRun(input({
+    images: new Map([["web", [pin(A)]]]),
+    imageWaits: new Map([["web", [wait]]]),
+  }));
+  assert.deepEqual([held?.status, held?.action, held?.why], ["unchanged", "none", wait]);
+  // A commit deploys meanwhile, and says the digest still waits.
+  const [moved] = planRun(input({
+    stacks: [{ ...web, tree: "t2" }],
+    images: new Map([["web", [pin(A)]]]),
+    imageWaits: new Map([["web", [wait]]]),
+  }));
+  assert.deepEqual([moved?.status, moved?.why], ["changed", `${wait}; files changed`]);
+});

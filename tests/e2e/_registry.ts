@@ -120,7 +120,10 @@ export class LocalRegistry {
         join(ctx, "Dockerfile"),
         `FROM ${TEST_IMAGE}\nRUN ${run}\nLABEL autostack.e2e.marker=${marker}\n`,
       );
-      await sh(["docker", "build", "-q", "-t", ref, ctx], { DOCKER_BUILDKIT: "0" });
+      // No network for RUN: it needs none, and the default bridge may be missing on a host.
+      await sh(["docker", "build", "-q", "--network", "none", "-t", ref, ctx], {
+        DOCKER_BUILDKIT: "0",
+      });
     } finally {
       await Deno.remove(ctx, { recursive: true });
     }

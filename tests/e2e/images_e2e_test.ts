@@ -5,65 +5,17 @@
  * no-op; a broken digest rolls back to the exact image that ran before (the
  * container's image id), is marked bad with its digest and skipped, and the
  * next digest deploys; a registry that is down changes nothing and says so in
- * one line; an htpasswd registry works with the login of DOCKER_CONFIG; and
- * `image_updates: false` ignores new digests.
+ * one line; an htpasswd registry works with the login of DOCKER_CONFIG;
+ * `image_updates: false` ignores new digests; and `image_min_age` holds a new
+ * digest back until it is that old.
  * @module
  */
 import assert from "node:assert/strict";
-import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER } from "./_docker.ts";
-import { LocalRegistry } from "./_registry.ts";
+import { imageCompose, marker, runningImages, withRegistry } from "./_images.ts";
 import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
-
-/**
- * A stack running `image` that exits at once when the image holds `/bad`; its
- * healthcheck makes the gate wait for a probe, so a container that runs for a
- * moment before it exits is never taken for healthy.
- */
-function imageCompose(image: string): string {
-  return `services:
-  app:
-    image: ${image}
-    init: true
-    network_mode: none
-    command: ["sh", "-c", "if [ -f /bad ]; then exit 3; fi; exec sleep 3600"]
-    healthcheck:
-      test: ["CMD-SHELL", "test ! -f /bad"]
-      interval: 1s
-      retries: 1
-`;
-}
-
-/** The image id of each running container of `project`. */
-async function runningImages(project: string): Promise<string[]> {
-  const ps = await daxRunner.run([
-    "docker",
-    "ps",
-    "-q",
-    "--filter",
-    `label=com.docker.compose.project=${project}`,
-  ]);
-  const ids = ps.stdout.split("\n").filter((l) => l !== "");
-  if (ids.length === 0) return [];
-  const r = await daxRunner.run(["docker", "inspect", "--format", "{{.Image}}", ...ids]);
-  return r.stdout.split("\n").filter((l) => l !== "");
-}
-
-async function withRegistry(
-  options: { auth?: boolean },
-  fn: (registry: LocalRegistry) => Promise<void>,
-): Promise<void> {
-  const registry = await LocalRegistry.start(options);
-  try {
-    await fn(registry);
-  } finally {
-    await registry.close();
-  }
-}
-
-const marker = () => crypto.randomUUID().slice(0, 8);
 
 Deno.test({
   name:
@@ -204,5 +156,48 @@ Deno.test({
         assert.deepEqual([again.code, again.stdout, again.stderr], [0, "", ""]);
         assert.deepEqual(await runningImages(name), [v1.id]);
         assert.equal((await s.version(name)).length, 2);
+      })),
+});
+
+Deno.test({
+  name: "image_min_age holds a new digest back until it has been behind the tag that long",
+  ignore,
+  fn: () =>
+    withRegistry({}, (registry) =>
+      withScene({}, async (s) => {
+        const name = s.name();
+        const repo = `${name}/app`;
+        const v1 = await registry.push(repo, "stable", marker());
+        // Long enough for the runs in between, short enough for a test.
+        const settings = { image_updates: true, image_min_age: "10s" };
+        await s.commit(stackFiles(name, imageCompose(v1.ref), settings));
+        assert.equal((await s.run()).code, 0);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+
+        // Seen for the first time: the stack stays on v1, silently, nothing marked.
+        const v2 = await registry.push(repo, "stable", marker());
+        const seen = Date.now();
+        const held = await s.run();
+        const ran = Date.now();
+        assert.deepEqual([held.code, held.stdout, held.stderr], [0, "", ""]);
+        assert.deepEqual(await runningImages(name), [v1.id]);
+        assert.deepEqual(await s.bad(), {});
+        const dry = await s.run(["--dry-run"]);
+        const wait = new RegExp(
+          `${name}\\s+unchanged\\s.*\\simage app: ${v2.digest.slice(0, 19)}… waits until ` +
+            `\\S+Z \\(image_min_age 10s\\)`,
+        );
+        assert.match(dry.stdout, wait);
+        const until = /waits until (\S+Z)/.exec(dry.stdout)?.[1];
+        const due = Date.parse(until ?? "");
+        // Counted from the run that first saw it (the time is shown in whole seconds).
+        assert.ok(due >= seen + 9_000 && due <= ran + 10_000, `${until}: 10 s after the run`);
+
+        // Once it is that old, it deploys.
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 1_000));
+        const later = await s.run();
+        assert.equal(later.code, 0, later.stderr);
+        assert.equal(outcomeLines(later)[0]?.result, "deployed");
+        assert.deepEqual(await runningImages(name), [v2.id]);
       })),
 });

@@ -55,7 +55,7 @@ Deno.test("checkImages() asks once per distinct image and pins each stack's serv
   }));
   const check = await checkImages(options, stacks);
   assert.equal(options.asked.length, 1);
-  assert.equal(check.asked, 1);
+  assert.equal(check.asked.length, 1);
   assert.deepEqual(check.images.get("s3"), [
     { service: "web", image: "127.0.0.1:5000/app:1", digest: D1 },
   ]);

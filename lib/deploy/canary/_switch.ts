@@ -36,8 +36,8 @@ export interface Switch {
   slot: string;
   /** What `running_stacks/NAME/version.txt` says now, if anything. */
   oldVersion: VersionInfo | undefined;
-  /** The new version. */
-  version: { commit: string; tree: string };
+  /** The new version, with its image pins when it follows its images. */
+  version: Pick<VersionInfo, "commit" | "tree" | "images">;
   /** Copy the old version to `good_stacks/NAME` first (it was healthy). */
   saveOld: boolean;
   /** The `drain` grace period, in milliseconds. */
@@ -53,6 +53,8 @@ export async function switchOver(ctx: DeployContext, s: Switch): Promise<void> {
   await writeVersion(running, {
     commit: record.commit,
     tree: record.tree,
+    // The files are still the old version's: so are its pins, until step 5.
+    ...(record.images === undefined ? {} : { images: record.images }),
     pending: true,
     startedAt: deps.now().toISOString(),
     project: s.to,

@@ -42,6 +42,8 @@ export async function rollbackAsCanary(
   }
   // The version rolled back from is not a version to go back to: saveOld false.
   const copies = { name, from: live, to: peer, slot, oldVersion: deployed };
-  await switchOver(ctx, { ...copies, version, saveOld: false, drainMs: settings.drain });
+  // Its pins come with it (the copy holds them): the exact images that were healthy.
+  const pinned = { ...version, ...(good.images === undefined ? {} : { images: good.images }) };
+  await switchOver(ctx, { ...copies, version: pinned, saveOld: false, drainMs: settings.drain });
   return { ok: true, ...version, message: "healthy", method: "canary", project: peer };
 }

@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { clearBad, readVersion } from "../../state/mod.ts";
+import { clearBad, readVersion, writePins } from "../../state/mod.ts";
 import { changeBad, markVersionBad } from "../marks.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
 import { filesTarget, labelTarget } from "../targets.ts";
@@ -108,6 +108,8 @@ async function canarySteps(
   await Deno.remove(slot, { recursive: true }).catch(() => {});
   await copyStack(ctx.paths.repo, stack, slot);
   await writePlainFiles(slot, secrets);
+  // The new copy runs the digests that were checked (docs/image-updates.md#pins).
+  await writePins(slot, item.images ?? []);
   checkpoint(ctx, name, "canary_after_copy");
   const target = await filesTarget(ctx, peer, slot, settings);
   const trial = await tryCopy(ctx, name, target, settings);
@@ -119,7 +121,11 @@ async function canarySteps(
     to: peer,
     slot,
     oldVersion: deployed,
-    version: { commit: ctx.head.commit, tree: stack.tree },
+    version: {
+      commit: ctx.head.commit,
+      tree: stack.tree,
+      ...(item.images === undefined ? {} : { images: item.images }),
+    },
     // A pending version never reached its outcome: it is not a version to go back to.
     saveOld: serving && deployed !== undefined && !deployed.pending,
     drainMs: settings.drain,
@@ -179,7 +185,7 @@ async function onFailure(
   } finally {
     // Marked once the copy is gone, not before: a run killed while removing it
     // reached no outcome, and the next run must try (and remove) it again.
-    if (markOn) await markVersionBad(ctx, name, item.stack.tree, trial.message);
+    if (markOn) await markVersionBad(ctx, name, item.stack.tree, trial.message, item.images);
   }
   const copy = keep
     ? `rollback is off: the new copy ${copies.peer} was stopped and kept`

@@ -75,7 +75,9 @@ async function swarmSteps(
     }
   }
 
-  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true };
+  // Pinned images go into the stack deploy as the copy's override (docs/image-updates.md#pins).
+  const pins = item.images === undefined ? {} : { images: item.images };
+  const version = { commit: ctx.head.commit, tree: stack.tree, pending: true, ...pins };
   await clearVersions(ctx, name, [oldVersion?.tree, stack.tree]);
   checkpoint(ctx, name, "after_clear");
   await copyStack(paths.repo, stack, running);

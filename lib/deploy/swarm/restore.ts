@@ -28,7 +28,9 @@ export async function restoreSwarmGood(
   const { paths } = ctx;
   const saved = await readVersion(paths.good(name));
   if (!saved) return "none";
-  const good = { commit: saved.commit, tree: saved.tree };
+  // Its image pins come back with it: the services get the exact digests that were healthy.
+  const pins = saved.images === undefined ? {} : { images: saved.images };
+  const good = { commit: saved.commit, tree: saved.tree, ...pins };
   const running = paths.running(name);
   const replaced = await readVersion(running);
   await clearVersions(ctx, name, [replaced?.tree, good.tree]);
@@ -45,8 +47,9 @@ export async function restoreSwarmGood(
 }
 
 /**
- * What `docker stack deploy` gets for the copy in `dir`: its compose files,
- * the override naming its configs and secrets after their content, the
+ * What `docker stack deploy` gets for the copy in `dir`: its compose files
+ * (with its image pins' override, when it has one), the override naming its
+ * configs and secrets after their content, the
  * start-first override for `canary`, and its `.env`.
  */
 export async function swarmFiles(

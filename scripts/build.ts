@@ -30,10 +30,12 @@ const WORK = join(DIST, ".build");
  * How the bundle runs: all permissions (autostack runs git and docker, and
  * writes its state), no `deno.json` or lock file from the working folder (the
  * bundle is complete), nothing fetched (a missing piece fails instead of
- * downloading), and no "Download" lines in a cron mail.
+ * downloading), no "Download" lines in a cron mail, and `--ext=js`: a file
+ * without an extension is otherwise read as TypeScript, which doubles every
+ * start (0.6 s against 0.3 s here).
  */
 export const SHEBANG =
-  "#!/usr/bin/env -S deno run --allow-all --no-config --no-lock --no-remote --no-npm --quiet";
+  "#!/usr/bin/env -S deno run --allow-all --no-config --no-lock --no-remote --no-npm --quiet --ext=js";
 
 const DenoJson = z.object({ imports: z.record(z.string(), z.string()) });
 

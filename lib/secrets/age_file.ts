@@ -5,7 +5,12 @@
  * file, because the first is a host problem and the second a broken version.
  * @module
  */
-import { armor, Decrypter } from "age-encryption";
+
+/**
+ * The age package, loaded on first use: most runs decrypt nothing, and
+ * loading it up front would add ~0.1 s to every start of autostack.
+ */
+const agePackage = () => import("age-encryption");
 
 /** The first line of an armored age file. */
 const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
@@ -27,13 +32,16 @@ export function looksLikeAge(bytes: Uint8Array): boolean {
  * The binary age file in `bytes` (armor removed), or why it is not one: the
  * checks that need no key (validate's, and the first step of a decrypt).
  */
-export function ageBinary(bytes: Uint8Array): { ok: true; data: Uint8Array } | {
-  ok: false;
-  why: string;
-} {
+export async function ageBinary(bytes: Uint8Array): Promise<
+  { ok: true; data: Uint8Array } | {
+    ok: false;
+    why: string;
+  }
+> {
   const text = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
   let data = bytes;
   if (text.startsWith(ARMOR_BEGIN)) {
+    const { armor } = await agePackage();
     try {
       data = armor.decode(new TextDecoder().decode(bytes));
     } catch {
@@ -49,8 +57,9 @@ export function ageBinary(bytes: Uint8Array): { ok: true; data: Uint8Array } | {
 
 /** Decrypts age data with `keys` (each is tried). */
 export async function decryptAge(bytes: Uint8Array, keys: readonly string[]): Promise<AgeResult> {
-  const binary = ageBinary(bytes);
+  const binary = await ageBinary(bytes);
   if (!binary.ok) return { ok: false, fault: "file", why: binary.why };
+  const { Decrypter } = await agePackage();
   const decrypter = new Decrypter();
   try {
     // A key that does not parse is refused here, before any file is read.

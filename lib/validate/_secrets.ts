@@ -57,7 +57,7 @@ export async function secretFindings(
     if (!info?.isFile) continue;
     if (isAgeName(file)) {
       const bytes = await Deno.readFile(path);
-      const binary = ageBinary(bytes);
+      const binary = await ageBinary(bytes);
       if (!binary.ok) {
         found("error", file, binary.why, 1);
         continue;

@@ -68,13 +68,15 @@ Deno.test("decryptAge() tells a key the file is not for from a damaged file", as
   });
 });
 
-Deno.test("ageBinary() refuses what is not an age file without a key", () => {
+Deno.test("ageBinary() refuses what is not an age file without a key", async () => {
   const text = (s: string) => new TextEncoder().encode(s);
-  assert.equal(ageBinary(text("hello")).ok, false);
+  assert.equal((await ageBinary(text("hello"))).ok, false);
   assert.equal(
-    ageBinary(text("-----BEGIN AGE ENCRYPTED FILE-----\n!!!\n-----END AGE ENCRYPTED FILE-----\n"))
+    (await ageBinary(
+      text("-----BEGIN AGE ENCRYPTED FILE-----\n!!!\n-----END AGE ENCRYPTED FILE-----\n"),
+    ))
       .ok,
     false,
   );
-  assert.equal(ageBinary(text("age-encryption.org/v1\n-> X25519 a\n")).ok, true);
+  assert.equal((await ageBinary(text("age-encryption.org/v1\n-> X25519 a\n"))).ok, true);
 });

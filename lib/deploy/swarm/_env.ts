@@ -8,13 +8,14 @@
  * @module
  */
 import { join } from "node:path";
-import { parse } from "dotenv";
 import { readTextOrUndefined } from "../../fsutil.ts";
 
 /** The `.env` variables of the copy in `dir` (none without a `.env`). */
 export async function stackEnv(dir: string): Promise<Record<string, string>> {
   const text = await readTextOrUndefined(join(dir, ".env"));
   if (text === undefined) return {};
+  // Loaded only here: most stacks have no `.env`, and every start would pay for it.
+  const { parse } = await import("dotenv");
   return Object.fromEntries(
     Object.entries(parse(text)).filter(([key]) => !key.startsWith("DOCKER_")),
   );

@@ -300,6 +300,22 @@ export class Swarm {
     await this.#call(["docker", "stack", "rm", name], "stack rm");
   }
 
+  /**
+   * Whether a removed stack left anything on this node: its tasks' containers
+   * or its networks (an overlay network outlives `docker stack rm` a moment).
+   * A list that fails counts as something left: the caller asks again.
+   */
+  async leftOn(name: string): Promise<boolean> {
+    const looks = await Promise.all(
+      [["ps", "-aq"], ["network", "ls", "-q"]].map((list) =>
+        this.#runner.run(["docker", ...list, "--filter", `label=${STACK_LABEL}=${name}`], {
+          timeoutMs: ENGINE_TIMEOUT_MS,
+        })
+      ),
+    );
+    return !looks.every((r) => r.code === 0 && r.stdout.trim() === "");
+  }
+
   /** The stack's services with their desired count and Swarm's update state. */
   async services(name: string): Promise<SwarmService[]> {
     const listed = parseServiceList(

@@ -193,3 +193,28 @@ Deno.test("Swarm.removeObject() tells removed, in use and gone apart, and throws
     /docker config rm failed \(exit 1\): permission denied/,
   );
 });
+
+Deno.test("Swarm.leftOn() sees a removed stack's containers or networks until both lists are empty", async () => {
+  const answers = [
+    { ps: "c1\n", network: "" },
+    { ps: "", network: "n1\n" },
+    { ps: "", network: "" },
+  ];
+  let look = 0;
+  const runner = fakeRunner((cmd) => {
+    const now = answers[Math.floor(look++ / 2)]!;
+    return { stdout: cmd[1] === "ps" ? now.ps : now.network };
+  });
+  const swarm = new Swarm(runner);
+  assert.deepEqual(
+    [await swarm.leftOn("web"), await swarm.leftOn("web"), await swarm.leftOn("web")],
+    [true, true, false],
+  );
+  assert.deepEqual(runner.calls[0]?.cmd, [
+    "docker",
+    "ps",
+    "-aq",
+    "--filter",
+    "label=com.docker.stack.namespace=web",
+  ]);
+});

@@ -6,8 +6,6 @@
  * ports and networks.
  * @module
  */
-import { STACK_LABEL } from "../../docker/mod.ts";
-import { ENGINE_TIMEOUT_MS } from "../../docker/mod.ts";
 import { hostFault } from "../../errors.ts";
 import type { DeployContext } from "../context.ts";
 import type { DeployItem } from "../plan.ts";
@@ -30,17 +28,8 @@ export async function removeSwarmStack(ctx: DeployContext, name: string): Promis
   const start = ctx.deps.now().getTime();
   // Its overlay network too: a Compose project of the name makes its own `NAME_default`,
   // and refuses one of that name it did not create.
-  const left = ["ps -aq", "network ls -q"].map((list) => [
-    "docker",
-    ...list.split(" "),
-    "--filter",
-    `label=${STACK_LABEL}=${name}`,
-  ]);
   while (ctx.deps.now().getTime() - start < GONE_TIMEOUT_MS) {
-    const looks = await Promise.all(
-      left.map((cmd) => ctx.deps.runner.run(cmd, { timeoutMs: ENGINE_TIMEOUT_MS })),
-    );
-    if (looks.every((r) => r.code === 0 && r.stdout.trim() === "")) return true;
+    if (!await ctx.swarm.leftOn(name)) return true;
     await ctx.deps.sleep(250);
   }
   return true;

@@ -3,7 +3,7 @@
  * version is not taken down (Swarm updates services in place), so the steps
  * are: check the engine is a manager → keep the running version as the good
  * copy when it is healthy → `pre_deploy` → copy + `version.txt` (pending) →
- * `docker stack deploy` → wait until converged and healthy (not healthy: the
+ * a Compose project of the name taken down → `docker stack deploy` → wait until converged and healthy (not healthy: the
  * good copy is deployed back and the version marked bad) → `post_deploy`.
  * @module
  */
@@ -50,6 +50,10 @@ async function swarmSteps(
   if (await ctx.swarm.role() !== "manager") {
     return { result: "failed", message: NEEDS_MANAGER, services: [], method };
   }
+  // Asked now, answered while the files are copied: a Compose project of the
+  // stack's name is taken down just before the deploy.
+  const composeLeft = ctx.compose.containers(name);
+  composeLeft.catch(() => {}); // awaited below; an early return must not leave it unhandled
   const { paths } = ctx;
   const running = paths.running(name);
   const oldVersion = item.deployed ?? await readVersion(running);
@@ -61,8 +65,6 @@ async function swarmSteps(
       await saveGood(paths, name, ctx.config.keep_releases);
     }
   }
-  await leaveCompose(ctx, name);
-  checkpoint(ctx, name, "after_stop");
 
   const scriptEnv = hookEnv(ctx, name, stack.tree, oldVersion?.commit);
   const repoDir = join(paths.repo, stack.path);
@@ -85,6 +87,11 @@ async function swarmSteps(
   await writeVersion(running, { ...version, startedAt: ctx.deps.now().toISOString() });
   checkpoint(ctx, name, "after_copy");
 
+  // After `pre_deploy` (a failed script leaves the project running), before the deploy:
+  // its ports and names would clash with the services'.
+  if ((await composeLeft).length > 0) await ctx.compose.down(labelTarget(ctx, name));
+  checkpoint(ctx, name, "after_stop");
+
   const how = method === "blind" ? "blind" : "simple";
   const what = await swarmFiles(ctx, name, running, settings);
   const gate = await deployAndWait(ctx, name, what, how, settings.health_timeout);
@@ -105,15 +112,6 @@ async function swarmSteps(
     hooks: { dir: repoDir, env: scriptEnv },
     output,
   }, () => tidyObjects(ctx, name, what.names));
-}
-
-/**
- * A compose project of the stack's name (the stack ran in Compose mode, or was
- * started by hand) is taken down: its ports and names would clash.
- */
-async function leaveCompose(ctx: DeployContext, name: string): Promise<void> {
-  const containers = await ctx.compose.containers(name);
-  if (containers.length > 0) await ctx.compose.down(labelTarget(ctx, name));
 }
 
 async function afterUnhealthy(

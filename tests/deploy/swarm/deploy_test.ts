@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { SETTINGS_DEFAULTS } from "../../../lib/config/mod.ts";
 import type { DeployItem } from "../../../lib/deploy/mod.ts";
+import type { Outcome } from "../../../lib/outcome.ts";
 import { deploySwarm, NEEDS_MANAGER } from "../../../lib/deploy/swarm/mod.ts";
 import { startFirstOverride } from "../../../lib/deploy/swarm/_start_first.ts";
 import { testContext, testDeps } from "../../_deps.ts";
 import { fakeRunner } from "../../_fakes.ts";
-import { withTempDir } from "../../_temp.ts";
+import { withTempDir, writeFiles } from "../../_temp.ts";
 
 const HEAD = { commit: "c0ffee02", tree: "aaaa0000" };
 
@@ -57,4 +59,48 @@ Deno.test("startFirstOverride() makes services update start-first, unless they s
       "  api:\n    deploy:\n      update_config:\n        order: start-first\n",
   );
   assert.equal(startFirstOverride({ services: { db: model.services.db } }), undefined);
+});
+
+/** A Compose container of project `web`, as `Compose.containers()` reads `docker ps`. */
+const COMPOSE_RUNNING = "web\trunning\tapp\tUp 5 minutes (healthy)\tabc\tweb-app-1\tFalse";
+
+/**
+ * Deploys `web` to the swarm over a Compose project of the same name that
+ * still runs; returns the outcome and the docker verbs, in order.
+ */
+async function overCompose(preDeploy: string) {
+  let result: { outcome: Outcome; verbs: string[] } | undefined;
+  await withTempDir(async (base) => {
+    await writeFiles(join(base, "repo", "stacks", "web"), { "compose.yaml": "services: {}\n" });
+    const runner = fakeRunner((cmd) => {
+      if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
+      if (cmd[1] === "ps") return { stdout: COMPOSE_RUNNING };
+      return undefined;
+    });
+    const ctx = testContext(base, HEAD, testDeps({ runner, cwd: base }));
+    const outcome = await deploySwarm(ctx, {
+      ...item(),
+      settings: { ...SETTINGS_DEFAULTS, mode: "swarm", method: "blind", pre_deploy: preDeploy },
+    });
+    const verbs = runner.calls.filter((c) => c.cmd[0] === "docker").map((c) =>
+      c.cmd[1] === "compose"
+        ? c.cmd.find((a) => a === "down") ?? "compose"
+        : c.cmd.slice(1, 3).join(" ")
+    );
+    result = { outcome, verbs };
+  });
+  return result!;
+}
+
+Deno.test("deploySwarm() takes a Compose project of the stack's name down just before docker stack deploy", async () => {
+  const { outcome, verbs } = await overCompose("true");
+  assert.equal(outcome.result, "deployed", outcome.message);
+  const down = verbs.indexOf("down");
+  assert.ok(down > 0 && down < verbs.indexOf("stack deploy"), verbs.join(", "));
+});
+
+Deno.test("deploySwarm() leaves a Compose project of the stack's name running when pre_deploy fails", async () => {
+  const { outcome, verbs } = await overCompose("false");
+  assert.equal(outcome.result, "script_error", outcome.message);
+  assert.equal(verbs.includes("down"), false, verbs.join(", "));
 });

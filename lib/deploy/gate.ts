@@ -47,6 +47,11 @@ export async function upAndCheck(
     name: target.project,
     step: "waiting_health",
   }, services);
+  return gateOf(verdict);
+}
+
+/** The gate a finished wait comes to, in any mode: passed, or the faults named. */
+export function gateOf(verdict: Verdict): Gate {
   if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
   return {
     ok: false,

@@ -81,6 +81,24 @@ export interface WentBack {
 }
 
 /**
+ * How a rollback that ran reads, for any mode: back on the good version when
+ * it turned healthy (`where` it went back, if that needs saying), else failed,
+ * naming it and why (`then`: what was done with it, if anything).
+ */
+export function backOn(
+  restored: { ok: boolean; commit: string; message: string },
+  where = "",
+  then = "",
+): WentBack {
+  const commit = restored.commit.slice(0, 7);
+  if (restored.ok) return { result: "rolled_back", message: `back on ${commit}${where}` };
+  return {
+    result: "failed",
+    message: `the good version ${commit} is not healthy either (${restored.message})${then}`,
+  };
+}
+
+/**
  * Ends a deploy that failed its gate: `goBack` brings the good version back
  * (the mode's way), then the version is marked bad unless `mark_bad` is off.
  */

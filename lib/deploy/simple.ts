@@ -16,7 +16,7 @@ import { evaluateHealth } from "../docker/mod.ts";
 import { copyStack } from "../repo/mod.ts";
 import { type PlainFile, writePlainFiles } from "../secrets/mod.ts";
 import { type Gate, upAndCheck } from "./gate.ts";
-import { finishHealthy, settleUnhealthy, type WentBack } from "./settle.ts";
+import { backOn, finishHealthy, settleUnhealthy, type WentBack } from "./settle.ts";
 import { checkpoint, type DeployContext } from "./context.ts";
 import { filesTarget, labelTarget } from "./targets.ts";
 import type { DeployItem } from "./plan.ts";
@@ -188,15 +188,8 @@ async function afterUnhealthy(
     await ctx.compose.stop(labelTarget(ctx, name)).catch(() => {});
     return { result: "failed", message: "no good version to go back to: stopped" };
   }
-  const commit = restored.commit.slice(0, 7);
-  if (restored.ok) {
-    return { result: "rolled_back", message: `back on ${commit}${swarm ? " (on the swarm)" : ""}` };
-  }
-  return {
-    result: "failed",
-    message: `the good version ${commit} is not healthy either (${restored.message})` +
-      (swarm ? "" : ": stopped"),
-  };
+  // A Compose good copy that fails too is stopped; a swarm one is left as Swarm runs it.
+  return swarm ? backOn(restored, " (on the swarm)") : backOn(restored, "", ": stopped");
 }
 
 /**

@@ -16,7 +16,7 @@ import { readVersion, saveGood, writeVersion } from "../../state/mod.ts";
 import { clearVersions } from "../clear.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
 import { holdBack, hookEnv, hookFailure, runHook } from "../hooks.ts";
-import { finishHealthy, settleUnhealthy, type WentBack } from "../settle.ts";
+import { backOn, finishHealthy, settleUnhealthy, type WentBack } from "../settle.ts";
 import type { DeployItem } from "../plan.ts";
 import { labelTarget } from "../targets.ts";
 import { deployAndWait, lookAt } from "./gate.ts";
@@ -129,10 +129,5 @@ async function afterUnhealthy(
       message: "no good version to go back to: removed (docker stack rm)",
     };
   }
-  const commit = restored.commit.slice(0, 7);
-  if (restored.ok) return { result: "rolled_back", message: `back on ${commit}` };
-  return {
-    result: "failed",
-    message: `the good version ${commit} is not healthy either (${restored.message})`,
-  };
+  return backOn(restored);
 }

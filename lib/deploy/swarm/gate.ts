@@ -6,15 +6,10 @@
  * covers a Swarm `rollback_completed`.
  * @module
  */
-import {
-  describeFaults,
-  evaluateSwarm,
-  type SwarmService,
-  type Verdict,
-} from "../../docker/mod.ts";
+import { evaluateSwarm, type SwarmService, type Verdict } from "../../docker/mod.ts";
 import { errorMessage, HostError } from "../../errors.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
-import type { Gate } from "../gate.ts";
+import { type Gate, gateOf } from "../gate.ts";
 import { healthProgress } from "../progress.ts";
 
 /** Time between two looks at a converging stack (each look is two or three quick engine calls). */
@@ -49,13 +44,7 @@ export async function deployAndWait(
     return { ok: false, message: errorMessage(error), services: [] };
   }
   if (method === "blind") return { ok: true, message: "", services: [] };
-  const verdict = await waitConverged(ctx, name, timeoutMs);
-  if (verdict.status === "healthy") return { ok: true, message: "", services: [] };
-  return {
-    ok: false,
-    message: `not healthy: ${describeFaults(verdict.faults)}`,
-    services: verdict.faults,
-  };
+  return gateOf(await waitConverged(ctx, name, timeoutMs));
 }
 
 /**

@@ -6,11 +6,8 @@
  * @module
  */
 import type { DeploySettings } from "../../config/mod.ts";
-import { installFiles, readVersion, writeVersion } from "../../state/mod.ts";
-import { clearVersions } from "../clear.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
-import type { Restored } from "../restore.ts";
-import { copySettings } from "../restore.ts";
+import { copySettings, reinstallGood, type Restored, restoreEnded } from "../restore.ts";
 import { filesTarget } from "../targets.ts";
 import { stackEnv } from "./_env.ts";
 import { writeStartFirst } from "./_start_first.ts";
@@ -25,25 +22,15 @@ export async function restoreSwarmGood(
   name: string,
   settings: DeploySettings,
 ): Promise<Restored> {
-  const { paths } = ctx;
-  const saved = await readVersion(paths.good(name));
-  if (!saved) return "none";
-  // Its image pins come back with it: the services get the exact digests that were healthy.
-  const pins = saved.images === undefined ? {} : { images: saved.images };
-  const good = { commit: saved.commit, tree: saved.tree, ...pins };
-  const running = paths.running(name);
-  const replaced = await readVersion(running);
-  await clearVersions(ctx, name, [replaced?.tree, good.tree]);
-  await installFiles(paths.good(name), running);
-  await writeVersion(running, { ...good, pending: true, startedAt: ctx.deps.now().toISOString() });
+  // Nothing goes down first: Swarm replaces the failed version's services in place.
+  const back = await reinstallGood(ctx, name, settings);
+  if (back === "none") return "none";
   checkpoint(ctx, name, "rollback_after_copy");
-  const own = await copySettings(ctx, name, running, settings);
-  const what = await swarmFiles(ctx, name, running, own);
-  const gate = await deployAndWait(ctx, name, what, "simple", own.health_timeout);
-  if (!gate.ok) return { ok: false, commit: good.commit, tree: good.tree, message: gate.message };
-  await writeVersion(running, { ...good, pending: false });
-  await tidyObjects(ctx, name, what.names);
-  return { ok: true, commit: good.commit, tree: good.tree, message: "healthy" };
+  const what = await swarmFiles(ctx, name, back.running, back.own);
+  const gate = await deployAndWait(ctx, name, what, "simple", back.own.health_timeout);
+  const ended = await restoreEnded(back, gate);
+  if (ended.ok) await tidyObjects(ctx, name, what.names);
+  return ended;
 }
 
 /**

@@ -167,6 +167,21 @@ export async function containersOf(project: string): Promise<ContainerInfo[]> {
   return parsePs(r.stdout);
 }
 
+/** The running container of `name`: its id and when it last started (to tell it was not touched). */
+export async function live(name: string): Promise<{ id: string; started: string }> {
+  const [container] = await containersOf(name);
+  if (container === undefined) throw new Error(`no container of ${name}`);
+  const r = await daxRunner.run([
+    "docker",
+    "inspect",
+    "--format",
+    "{{.State.StartedAt}}",
+    container.id,
+  ]);
+  if (r.code !== 0) throw new Error(`docker inspect ${container.id}: ${r.stderr}`);
+  return { id: container.id, started: r.stdout.trim() };
+}
+
 /** Polls {@link containersOf} until `ok` holds (or throws with the last look after `timeoutMs`). */
 export async function waitContainers(
   project: string,

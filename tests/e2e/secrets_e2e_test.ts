@@ -10,9 +10,8 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
-import { containersOf, outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
+import { containersOf, live, outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
 import { CANARY, withCanaryScene } from "./_canary.ts";
 
 const ignore = SKIP_DOCKER;
@@ -135,21 +134,6 @@ async function filesWithPlaintext(root: string, skip: string[]): Promise<string[
 
 async function mode(path: string): Promise<number> {
   return ((await Deno.stat(path)).mode ?? 0) & 0o777;
-}
-
-/** The running container of `name`: its id and when it last started. */
-async function live(name: string): Promise<{ id: string; started: string }> {
-  const [container] = await containersOf(name);
-  assert.ok(container, `no container of ${name}`);
-  const r = await daxRunner.run([
-    "docker",
-    "inspect",
-    "--format",
-    "{{.State.StartedAt}}",
-    container.id,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  return { id: container.id, started: r.stdout.trim() };
 }
 
 async function withKeys(fn: (keys: Keys) => Promise<void>): Promise<void> {

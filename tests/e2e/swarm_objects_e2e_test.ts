@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { objectsFileOf, pinObjectNames, removeUnusedObjects } from "../../lib/deploy/swarm/mod.ts";
-import { Swarm } from "../../lib/docker/mod.ts";
+import { stackDeployArgs, Swarm } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
 import { removeStack, requireSwarm } from "./_swarm.ts";
@@ -94,18 +94,8 @@ Deno.test({
     const dir = join(base, stack);
     const compose = join(dir, "compose.yaml");
     const out = objectsFileOf(dir);
-    const deploy = (files: readonly string[]) =>
-      docker(
-        "stack",
-        "deploy",
-        // As autostack deploys (lib/docker); --prune leaves configs and secrets alone.
-        "--prune",
-        "--with-registry-auth",
-        "--resolve-image",
-        "never",
-        ...files.flatMap((f) => ["-c", f]),
-        stack,
-      );
+    // As autostack deploys; --prune leaves configs and secrets alone.
+    const deploy = (files: readonly string[]) => docker(...stackDeployArgs(stack, files).slice(1));
     try {
       await Deno.mkdir(join(dir, "conf"), { recursive: true });
       await Deno.writeTextFile(compose, COMPOSE);

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER } from "./_docker.ts";
 import { webCompose } from "./_harness.ts";
 import {
   containersOf,
+  live,
   outcomeLines,
   type Scene,
   stackFiles,
@@ -20,21 +20,6 @@ import {
 } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
-
-/** The running container of `name`: its id and when it last started. */
-async function live(name: string): Promise<{ id: string; started: string }> {
-  const [container] = await containersOf(name);
-  assert.ok(container, `no container of ${name}`);
-  const r = await daxRunner.run([
-    "docker",
-    "inspect",
-    "--format",
-    "{{.State.StartedAt}}",
-    container.id,
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  return { id: container.id, started: r.stdout.trim() };
-}
 
 /** Deploys a healthy first version; returns its commit and container. */
 async function deployed(s: Scene, name: string) {

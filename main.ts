@@ -7,6 +7,7 @@
 import { main } from "./lib/app.ts";
 import { type Command, onlyPrints, parseCommand } from "./lib/cli.ts";
 import { errorJson } from "./lib/commands/mod.ts";
+import { socketEngine } from "./lib/docker/mod.ts";
 import { AutostackError, hostFault } from "./lib/errors.ts";
 import { levelFromEnv, streamLogger } from "./lib/log.ts";
 import { daxRunner } from "./lib/process.ts";
@@ -82,6 +83,7 @@ const stopSignal = () => {
 try {
   const code = await main(Deno.args, {
     runner: daxRunner,
+    engine: socketEngine(env),
     fetch: (input, init) => fetch(input, init),
     logger: streamLogger(log.level, err),
     env,

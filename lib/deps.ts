@@ -4,6 +4,7 @@
  * clock, output streams, logger, environment.
  * @module
  */
+import type { Engine } from "./docker/mod.ts";
 import type { Logger } from "./log.ts";
 import type { Runner } from "./process.ts";
 
@@ -11,6 +12,8 @@ import type { Runner } from "./process.ts";
 export interface Deps {
   /** Runs git, docker and scripts. */
   runner: Runner;
+  /** The Docker Engine API (the swarm's looks, docs/swarm.md). */
+  engine: Engine;
   /** The HTTP client for image registries (docs/image-updates.md). */
   fetch: typeof fetch;
   /** Where warnings and progress go (stderr). */

@@ -15,6 +15,7 @@ import { statePaths } from "../lib/state/mod.ts";
 export function testDeps(overrides: Partial<Deps> = {}): Deps {
   return {
     runner: fakeRunner(() => ({})),
+    engine: { request: () => Promise.reject(new Error("no engine in unit tests")) },
     fetch: () => Promise.reject(new Error("no registry in unit tests")),
     logger: silentLogger,
     env: {},

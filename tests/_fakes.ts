@@ -1,8 +1,10 @@
 /**
- * Fakes of the outside world for unit tests: a process runner that answers
- * from a function and records every call, and loggers that keep or drop lines.
+ * Fakes of the outside world for unit tests: a process runner and a Docker
+ * engine that answer from a function and record every call, and loggers that
+ * keep or drop lines.
  * @module
  */
+import type { Engine, EngineReply, EngineRequest } from "../lib/docker/mod.ts";
 import { type Logger, streamLogger } from "../lib/log.ts";
 import type { Runner, RunOptions, RunResult } from "../lib/process.ts";
 
@@ -17,6 +19,23 @@ export function fakeRunner(
       calls.push({ cmd: [...cmd], options });
       const result = answer(cmd, options) ?? {};
       return Promise.resolve({ code: 0, stdout: "", stderr: "", ...result });
+    },
+  };
+}
+
+/**
+ * A fake Docker engine for unit tests: answers each request with
+ * `answer(request)` (default: 200 and an empty list) and records it.
+ */
+export function fakeEngine(
+  answer: (request: EngineRequest) => Partial<EngineReply> | undefined = () => undefined,
+): Engine & { calls: EngineRequest[] } {
+  const calls: EngineRequest[] = [];
+  return {
+    calls,
+    request(request) {
+      calls.push(request);
+      return Promise.resolve({ status: 200, body: [], ...answer(request) });
     },
   };
 }

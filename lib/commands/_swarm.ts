@@ -26,7 +26,7 @@ export async function lookAtSwarm(
   await Promise.all(
     names.filter((n) => stacks.has(n)).map(async (name) => {
       const services = await swarm.services(name);
-      const tasks = await swarm.currentTasks(services.map((s) => s.name));
+      const tasks = await swarm.currentTasks(services);
       const verdict = evaluateSwarm(name, services, tasks);
       const running = tasks.filter((t) => t.desired === "running" && t.state === "running").length;
       looks.set(name, {

@@ -53,7 +53,7 @@ export async function runOnce(
   deps: Deps,
   command: RunFlags,
 ): Promise<RunReport> {
-  const swarm = new Swarm(deps.runner);
+  const swarm = new Swarm(deps.runner, deps.engine);
   const prepared = await prepareRun(config, deps, {
     force: command.force,
     only: command.stacks,

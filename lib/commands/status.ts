@@ -99,7 +99,7 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
   const last = lastByStack(history);
   const names = [...new Set([...deployed.keys(), ...Object.keys(bad)])].sort();
   const swarm = projects === undefined ? new Map() : await lookAtSwarm(
-    new Swarm(deps.runner),
+    new Swarm(deps.runner, deps.engine),
     names.filter((n) => !projects?.has(liveProject(n, deployed.get(n)))),
   ).catch(() => new Map<string, SwarmLook>());
   return names.map((name) => {

@@ -41,7 +41,7 @@ export function makeDeployContext(
   return {
     ...base,
     compose: new Compose(base.deps.runner, base.config.compose),
-    swarm: base.swarm ?? new Swarm(base.deps.runner),
+    swarm: base.swarm ?? new Swarm(base.deps.runner, base.deps.engine),
     badQueue: new Queue(),
   };
 }

@@ -68,7 +68,7 @@ export async function prepareRun(
   // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile.
   const local = Promise.all([readDeployed(paths), readBad(paths.bad), askProjects(deps, config)]);
   local.catch(() => {}); // awaited below; a failed fetch must not leave it unhandled
-  const swarm = options.swarm ?? new Swarm(deps.runner);
+  const swarm = options.swarm ?? new Swarm(deps.runner, deps.engine);
   // Swarm by default: the swarm's stacks will be asked for, so ask meanwhile too.
   if (config.defaults.mode === "swarm") askStacks(swarm);
   const { repo, head, entries } = await syncRepo({

@@ -17,11 +17,6 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** One JSON value per non-blank line (`--format json` of the `ls`/`ps` commands). */
-export function jsonLines(stdout: string, what: string): unknown[] {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((line) => parseJson(line, what));
-}
-
 /** `value` as an array; docker's `inspect` always prints one. */
 export function asArray(value: unknown): unknown[] {
   if (!Array.isArray(value)) throw new ComposeError("expected a JSON array from docker");

@@ -11,5 +11,6 @@ export * from "./health.ts";
 export * from "./networks.ts";
 export * from "./resources.ts";
 export * from "./pull.ts";
+export * from "./engine.ts";
 export * from "./swarm.ts";
 export * from "./swarm_health.ts";

@@ -1,9 +1,10 @@
 /**
- * The Swarm CLI for `mode: swarm` (docs/swarm.md): pure argument builders and
- * parsers of `docker info`, `docker service ls|inspect|ps` output, and a thin
- * {@link Swarm} wrapper that runs them through the injected {@link Runner}.
- * Everything is found by the stack label `com.docker.stack.namespace`, so no
- * compose file is needed to look at, or take down, a deployed stack.
+ * The swarm for `mode: swarm` (docs/swarm.md): the `docker stack` argument
+ * builders, parsers of the engine API's services, tasks, configs and secrets,
+ * and the {@link Swarm} wrapper that deploys through the injected
+ * {@link Runner} and looks through the injected {@link Engine}. Everything is
+ * found by the stack label `com.docker.stack.namespace`, so no compose file
+ * is needed to look at, or take down, a deployed stack.
  * @module
  */
 import { z } from "zod";
@@ -11,7 +12,7 @@ import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { formatDuration } from "../duration.ts";
 import { type Runner, tail } from "../process.ts";
 import { ENGINE_TIMEOUT_MS } from "./containers.ts";
-import { asArray, jsonLines, parseJson } from "./_json.ts";
+import { type Engine, engineMessage, type EngineRequest } from "./engine.ts";
 
 /** The label Swarm puts on every object of a stack. */
 export const STACK_LABEL = "com.docker.stack.namespace";
@@ -24,6 +25,8 @@ export type SwarmRole = "manager" | "none";
 
 /** A service of a stack, as one look at the swarm sees it. */
 export interface SwarmService {
+  /** Service id (tasks name their service by it). */
+  id: string;
   /** Full service name (`STACK_SERVICE`). */
   name: string;
   /** `replicated`, `global`, `replicated-job` or `global-job`. */
@@ -68,37 +71,21 @@ export function stackDeployArgs(name: string, files: readonly string[]): string[
 }
 
 /**
- * Whether a failed swarm call said this engine is no manager (Docker 26:
+ * Whether a failed swarm request said this engine is no manager (Docker 26:
  * "This node is not a swarm manager", from a worker and from an engine in no
  * swarm alike).
  */
-export function notManager(stderr: string): boolean {
-  return /\bnot a swarm manager\b/.test(stderr);
+export function notManager(message: string): boolean {
+  return /\bnot a swarm manager\b/.test(message);
 }
 
-const ServiceLine = z.object({ Name: z.string(), Mode: z.string(), Replicas: z.string() });
+const Labels = z.record(z.string(), z.string()).nullish();
 
-/** Parses `docker service ls --format json`: one object per line. */
-export function parseServiceList(stdout: string): z.infer<typeof ServiceLine>[] {
-  return jsonLines(stdout, "docker service ls").map((value, i) => {
-    const parsed = ServiceLine.safeParse(value);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker service ls, line ${i + 1}: missing fields`);
-    }
-    return parsed.data;
-  });
-}
-
-/** The desired task count in a `service ls` Replicas cell (`1/2`, `0/1 (max 1 per node)`). */
-export function desiredOf(mode: string, replicas: string): number | undefined {
-  if (mode.endsWith("job")) return undefined;
-  const match = /^\d+\/(\d+)/.exec(replicas);
-  return match ? Number(match[1]) : undefined;
-}
-
-const ServiceInspect = z.object({
+const ServiceObject = z.object({
+  ID: z.string(),
   Spec: z.object({
     Name: z.string(),
+    Labels,
     Mode: z.object({
       Replicated: z.object({ Replicas: z.number().optional() }).optional(),
       Global: z.object({}).optional(),
@@ -108,106 +95,124 @@ const ServiceInspect = z.object({
   }),
   UpdateStatus: z.object({ State: z.string().optional(), Message: z.string().optional() })
     .nullish(),
+  ServiceStatus: z.object({ DesiredTasks: z.number().optional() }).nullish(),
 });
 
-/**
- * Parses `docker service inspect` into services. A replicated service's
- * desired count is its spec's; a global one's depends on the nodes, which
- * only `service ls` counts: `undefined` here.
- */
-export function parseServiceInspect(stdout: string): SwarmService[] {
-  if (stdout.trim() === "") return [];
-  return asArray(parseJson(stdout, "docker service inspect")).map((value, i) => {
-    const parsed = ServiceInspect.safeParse(value);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker service inspect, entry ${i + 1}`);
-    }
-    const { Spec, UpdateStatus } = parsed.data;
-    const mode = Spec.Mode.Replicated
-      ? "replicated"
-      : Spec.Mode.Global
-      ? "global"
-      : Spec.Mode.ReplicatedJob
-      ? "replicated-job"
-      : "global-job";
-    return {
-      name: Spec.Name,
-      mode,
-      desired: mode === "replicated" ? Spec.Mode.Replicated?.Replicas ?? 1 : undefined,
-      updateState: UpdateStatus?.State ?? "",
-      updateMessage: UpdateStatus?.Message ?? "",
-    };
-  });
+/** Narrows an engine answer with `schema`, or throws naming `what` and the first bad field. */
+function narrow<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+  throw new ComposeError(
+    `cannot read the engine's ${what}${where}: ${issue?.message ?? "invalid"}`,
+  );
 }
 
-const TaskLine = z.object({
-  ID: z.string(),
-  Name: z.string(),
-  DesiredState: z.string(),
-  CurrentState: z.string(),
-  Error: z.string(),
-});
-
 /**
- * Parses `docker service ps --format json` of `services`. A task's name is
- * `SERVICE.SLOT` (replicated) or `SERVICE.NODE` (global); the longest service
- * name it starts with is its service. States are lower-cased first words
- * (`Running 5 seconds ago` → `running`); the CLI quotes errors, we do not.
+ * Reads the engine's service list (`GET /services?status=true`). A
+ * replicated service's desired count is its spec's, a global one's the
+ * engine's count of eligible nodes; jobs have none.
  */
-export function parseTaskList(stdout: string, services: readonly string[]): SwarmTask[] {
-  const byLength = [...services].sort((a, b) => b.length - a.length);
-  return jsonLines(stdout, "docker service ps").flatMap((value, i) => {
-    const parsed = TaskLine.safeParse(value);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker service ps, line ${i + 1}: missing fields`);
-    }
-    const t = parsed.data;
-    const service = byLength.find((s) => t.Name.startsWith(`${s}.`));
-    if (service === undefined) return [];
-    return [{
-      id: t.ID,
-      service,
-      desired: firstWord(t.DesiredState),
-      state: firstWord(t.CurrentState),
-      error: t.Error.replace(/^"(.*)"$/, "$1"),
-    }];
-  });
+export function parseServices(body: unknown): SwarmService[] {
+  return narrow(z.array(ServiceObject), body, "services").map(
+    ({ ID, Spec, UpdateStatus, ServiceStatus }) => {
+      const mode = Spec.Mode.Replicated
+        ? "replicated"
+        : Spec.Mode.Global
+        ? "global"
+        : Spec.Mode.ReplicatedJob
+        ? "replicated-job"
+        : "global-job";
+      return {
+        id: ID,
+        name: Spec.Name,
+        mode,
+        desired: mode === "replicated"
+          ? Spec.Mode.Replicated?.Replicas ?? 1
+          : mode === "global"
+          ? ServiceStatus?.DesiredTasks
+          : undefined,
+        updateState: UpdateStatus?.State ?? "",
+        updateMessage: UpdateStatus?.Message ?? "",
+      };
+    },
+  );
 }
 
-const StackLine = z.object({ Name: z.string(), Services: z.string() });
-
-/** Parses `docker stack ls --format json` into the number of services per stack name. */
-export function parseStackList(stdout: string): Map<string, number> {
+/** Reads the engine's service list into the number of services per stack label. */
+export function parseStacks(body: unknown): Map<string, number> {
   const out = new Map<string, number>();
-  jsonLines(stdout, "docker stack ls").forEach((value, i) => {
-    const parsed = StackLine.safeParse(value);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker stack ls, line ${i + 1}: missing fields`);
-    }
-    out.set(parsed.data.Name, Number(parsed.data.Services) || 0);
-  });
+  for (const service of narrow(z.array(ServiceObject), body, "services")) {
+    const stack = service.Spec.Labels?.[STACK_LABEL];
+    if (stack !== undefined) out.set(stack, (out.get(stack) ?? 0) + 1);
+  }
   return out;
+}
+
+const TaskObject = z.object({
+  ID: z.string(),
+  ServiceID: z.string(),
+  CreatedAt: z.string(),
+  DesiredState: z.string(),
+  Status: z.object({ State: z.string(), Err: z.string().optional() }),
+});
+
+/**
+ * Reads the engine's task list (`GET /tasks`) of `services`, newest first
+ * (the first task with an error is the one a fault quotes); tasks of other
+ * services are left out.
+ */
+export function parseTasks(body: unknown, services: readonly SwarmService[]): SwarmTask[] {
+  const names = new Map(services.map((s) => [s.id, s.name]));
+  return narrow(z.array(TaskObject), body, "tasks")
+    .sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))
+    .flatMap((t) => {
+      const service = names.get(t.ServiceID);
+      if (service === undefined) return [];
+      return [{
+        id: t.ID,
+        service,
+        desired: t.DesiredState,
+        state: t.Status.State,
+        error: t.Status.Err ?? "",
+      }];
+    });
 }
 
 /** What a stack holds besides services: configs and secrets, each listed and removed alike. */
 export type SwarmObjectKind = "config" | "secret";
 
-/** `docker config ls` / `docker secret ls` of the objects labelled as `stack`'s, one JSON per line. */
-export function objectListArgs(kind: SwarmObjectKind, stack: string): string[] {
-  return ["docker", kind, "ls", "--filter", `label=${STACK_LABEL}=${stack}`, "--format", "json"];
+const ObjectList = z.array(z.object({ Spec: z.object({ Name: z.string() }) }));
+
+/** The names in the engine's config or secret list. */
+export function parseObjects(body: unknown, kind: SwarmObjectKind): string[] {
+  return narrow(ObjectList, body, `${kind}s`).map((o) => o.Spec.Name);
 }
 
-const ObjectLine = z.object({ Name: z.string() });
+const Created = z.object({ ID: z.string() });
 
-/** The names in `docker config ls` / `docker secret ls --format json` output. */
-export function parseObjectList(stdout: string): string[] {
-  return jsonLines(stdout, "docker object list").map((value, i) => {
-    const parsed = ObjectLine.safeParse(value);
-    if (!parsed.success) {
-      throw new ComposeError(`cannot read docker object list, line ${i + 1}: no Name`);
-    }
-    return parsed.data.Name;
-  });
+const ConfigObject = z.object({ ID: z.string(), Spec: z.object({ Data: z.string() }) });
+
+/** `text` as the base64 of its UTF-8 bytes, as the engine takes a config's content. */
+function base64Text(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+
+/** The UTF-8 text of a config's base64 content; a content that is no text reads as "". */
+function textOf(base64: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return "";
+  }
+}
+
+/** The engine's filter of objects labelled as stack `stack`'s. */
+function stackFilter(stack: string): Record<string, string[]> {
+  return { label: [`${STACK_LABEL}=${stack}`] };
 }
 
 /**
@@ -217,24 +222,30 @@ export function parseObjectList(stdout: string): string[] {
  */
 export type ObjectRemoval = "removed" | "in_use" | "gone";
 
-/** Runs the swarm commands of autostack; every method throws {@link ComposeError} on failure. */
+/**
+ * The swarm as autostack acts on it: deploys, configs and removal through the
+ * docker CLI (which reads compose files), every look through the
+ * {@link Engine} API. Every method throws {@link ComposeError} on failure.
+ */
 export class Swarm {
   readonly #runner: Runner;
+  readonly #engine: Engine;
   #stacks: Promise<Map<string, number> | undefined> | undefined;
 
-  /** Wraps `runner`. */
-  constructor(runner: Runner) {
+  /** Runs the CLI through `runner` and asks `engine`. */
+  constructor(runner: Runner, engine: Engine) {
     this.#runner = runner;
+    this.#engine = engine;
   }
 
   /**
    * Every stack on the swarm with its number of services, or `undefined`
-   * when this engine is no manager: one `docker stack ls`, asked once per
+   * when this engine is no manager: one service list, asked once per
    * {@link Swarm} (a run), since it answers {@link role} too.
    */
   stacks(): Promise<Map<string, number> | undefined> {
-    this.#stacks ??= this.#call(["docker", "stack", "ls", "--format", "json"], "stack ls")
-      .then(parseStackList, (error: unknown) => {
+    this.#stacks ??= this.#get("/services", { filters: { label: [STACK_LABEL] } }, "service ls")
+      .then(parseStacks, (error: unknown) => {
         if (error instanceof ComposeError && notManager(error.message)) return undefined;
         throw error;
       });
@@ -243,7 +254,7 @@ export class Swarm {
     return this.#stacks;
   }
 
-  /** This engine's role, from {@link stacks} (no `docker info`: it takes three times as long). */
+  /** This engine's role, from {@link stacks}. */
   async role(): Promise<SwarmRole> {
     return await this.stacks() === undefined ? "none" : "manager";
   }
@@ -279,20 +290,49 @@ export class Swarm {
 
   /** The names of the configs or secrets labelled as stack `stack`'s. */
   async objects(kind: SwarmObjectKind, stack: string): Promise<string[]> {
-    return parseObjectList(await this.#call(objectListArgs(kind, stack), `${kind} ls`));
+    const body = await this.#get(`/${kind}s`, { filters: stackFilter(stack) }, `${kind} ls`);
+    return parseObjects(body, kind);
   }
 
-  /** `docker config rm NAME` / `docker secret rm NAME`; see {@link ObjectRemoval}. */
+  /** Removes config or secret `name`; see {@link ObjectRemoval}. */
   async removeObject(kind: SwarmObjectKind, name: string): Promise<ObjectRemoval> {
-    try {
-      await this.#call(["docker", kind, "rm", name], `${kind} rm`);
-      return "removed";
-    } catch (error) {
-      if (!(error instanceof ComposeError)) throw error;
-      if (/\bis in use\b/.test(error.message)) return "in_use";
-      if (/\bnot found\b/i.test(error.message)) return "gone";
-      throw error;
+    const path = `/${kind}s/${encodeURIComponent(name)}`;
+    const reply = await this.#engine.request({ method: "DELETE", path });
+    if (reply.status < 300) return "removed";
+    if (reply.status === 404) return "gone";
+    const message = engineMessage(reply);
+    if (/\bis in use\b/.test(message)) return "in_use";
+    throw new ComposeError(`docker ${kind} rm ${name} failed: ${message}`);
+  }
+
+  /**
+   * Creates config `name` with `labels` and the text `data` (what `docker
+   * config create` sends); `exists` when a config has that name.
+   */
+  async createConfig(
+    name: string,
+    labels: Record<string, string>,
+    data: string,
+  ): Promise<{ id: string } | "exists"> {
+    const body = { Name: name, Labels: labels, Data: base64Text(data) };
+    const reply = await this.#engine.request({ method: "POST", path: "/configs/create", body });
+    if (reply.status === 409) return "exists";
+    if (reply.status >= 300) {
+      throw new ComposeError(`docker config create ${name} failed: ${engineMessage(reply)}`);
     }
+    return { id: narrow(Created, reply.body, `answer to creating config ${name}`).ID };
+  }
+
+  /** Config `name` (or ID): its ID and its content as text; `undefined` when there is none. */
+  async readConfig(name: string): Promise<{ id: string; data: string } | undefined> {
+    const path = `/configs/${encodeURIComponent(name)}`;
+    const reply = await this.#engine.request({ method: "GET", path });
+    if (reply.status === 404) return undefined;
+    if (reply.status !== 200) {
+      throw new ComposeError(`docker config inspect ${name} failed: ${engineMessage(reply)}`);
+    }
+    const config = narrow(ConfigObject, reply.body, `config ${name}`);
+    return { id: config.ID, data: textOf(config.Spec.Data) };
   }
 
   /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */
@@ -306,40 +346,25 @@ export class Swarm {
    * A list that fails counts as something left: the caller asks again.
    */
   async leftOn(name: string): Promise<boolean> {
-    const looks = await Promise.all(
-      [["ps", "-aq"], ["network", "ls", "-q"]].map((list) =>
-        this.#runner.run(["docker", ...list, "--filter", `label=${STACK_LABEL}=${name}`], {
-          timeoutMs: ENGINE_TIMEOUT_MS,
-        })
-      ),
-    );
-    return !looks.every((r) => r.code === 0 && r.stdout.trim() === "");
-  }
-
-  /** The stack's services with their desired count and Swarm's update state. */
-  async services(name: string): Promise<SwarmService[]> {
-    const listed = parseServiceList(
-      await this.#call(
-        ["docker", "service", "ls", "--filter", `label=${STACK_LABEL}=${name}`, "--format", "json"],
-        "service ls",
-      ),
-    );
-    if (listed.length === 0) return [];
-    const global = new Map(listed.map((s) => [s.Name, desiredOf(s.Mode, s.Replicas)]));
-    return (await this.inspect(listed.map((s) => s.Name))).map((s) =>
-      s.mode === "global" ? { ...s, desired: global.get(s.name) } : s
-    );
+    const filters = stackFilter(name);
+    const looks = await Promise.all([
+      this.#engine.request({
+        method: "GET",
+        path: "/containers/json",
+        query: { all: "true", filters },
+      }),
+      this.#engine.request({ method: "GET", path: "/networks", query: { filters } }),
+    ]);
+    return !looks.every((r) => r.status === 200 && Array.isArray(r.body) && r.body.length === 0);
   }
 
   /**
-   * Services known by name, in one `service inspect` (a global service's
-   * desired count needs {@link services}).
+   * The stack's services with their desired count and Swarm's update state,
+   * in one request (`status=true` counts a global service's nodes).
    */
-  async inspect(names: readonly string[]): Promise<SwarmService[]> {
-    if (names.length === 0) return [];
-    return parseServiceInspect(
-      await this.#call(["docker", "service", "inspect", ...names], "service inspect"),
-    );
+  async services(name: string): Promise<SwarmService[]> {
+    const query = { status: "true", filters: stackFilter(name) };
+    return parseServices(await this.#get("/services", query, "service ls"));
   }
 
   /**
@@ -347,11 +372,17 @@ export class Swarm {
    * `_up-to-date` filter, the one `docker service update` watches with):
    * older tasks, still running during a rolling update, are left out.
    */
-  async currentTasks(services: readonly string[]): Promise<SwarmTask[]> {
+  async currentTasks(services: readonly SwarmService[]): Promise<SwarmTask[]> {
     if (services.length === 0) return [];
-    const args = ["docker", "service", "ps", "--no-trunc", "--filter", "_up-to-date=true"];
-    const out = await this.#call([...args, "--format", "json", ...services], "service ps");
-    return parseTaskList(out, services);
+    const filters = { service: services.map((s) => s.id), "_up-to-date": ["true"] };
+    return parseTasks(await this.#get("/tasks", { filters }, "service ps"), services);
+  }
+
+  /** A GET of the engine; a refusal throws in the words of the CLI `verb` it stands for. */
+  async #get(path: string, query: EngineRequest["query"], verb: string): Promise<unknown> {
+    const reply = await this.#engine.request({ method: "GET", path, query });
+    if (reply.status === 200) return reply.body;
+    throw new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
   }
 
   async #call(
@@ -367,8 +398,4 @@ export class Swarm {
     const detail = tail(r.stderr, 5);
     throw new ComposeError(`docker ${verb} failed (${why})${detail ? `: ${detail}` : ""}`);
   }
-}
-
-function firstWord(text: string): string {
-  return (text.trim().split(/\s+/)[0] ?? "").toLowerCase();
 }

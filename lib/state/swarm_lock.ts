@@ -3,10 +3,12 @@
  * autostack run at a time deploys swarm stacks, across every manager of a
  * swarm. The per-host run lock (`lock.ts`) cannot see a run on another
  * manager; this one lives in the swarm. It is a swarm config, `autostack-lock`:
- * config names are unique and `docker config create` of a name that exists
- * fails ("already exists") atomically through the managers' Raft store, so
- * whoever creates it holds the lock. Its content is the lease
- * (`{host, pid, taken, expires}`), readable back with `docker config inspect`.
+ * config names are unique and creating one of a name that exists (the engine
+ * API's `POST /configs/create`, what `docker config create` sends) fails with
+ * 409 atomically through the managers' Raft store, so whoever creates it holds
+ * the lock. Its content is the lease (`{host, pid, taken, expires}`), readable
+ * back with `docker config inspect`. The engine is asked directly: a CLI
+ * process for each of these steps would cost a tenth of a second.
  * A config cannot change, so a lease is never renewed: the holder checks
  * {@link SwarmLock.covers} before each step and stops when the lease would not
  * cover it. An expired lease is taken over by removing that config **by its
@@ -17,18 +19,14 @@
  * @module
  */
 import { z } from "zod";
-import { AutostackError, daemonDown, DockerDownError, LockedError } from "../errors.ts";
+import { LockedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Runner, RunResult } from "../process.ts";
 
 /** The name of the swarm config that is the lock. */
 export const SWARM_LOCK_NAME = "autostack-lock";
 
 /** The label on the lock config, so that `docker config ls --filter label=…` finds it. */
 export const SWARM_LOCK_LABEL = "io.autostack.lock";
-
-/** How long a docker call of the lock may take. */
-const CALL_TIMEOUT_MS = 60_000;
 
 /** What the lock config holds. */
 export const SwarmLeaseSchema = z.object({
@@ -41,10 +39,28 @@ export const SwarmLeaseSchema = z.object({
 /** Who holds the swarm lock, and until when (ISO 8601 times). */
 export type SwarmLease = z.infer<typeof SwarmLeaseSchema>;
 
+/**
+ * The swarm's configs as the lock uses them (the `Swarm` of lib/docker):
+ * create one (`exists` when its name is taken), read one by name, remove one
+ * by ID. Each throws when the swarm refuses.
+ */
+export interface SwarmConfigs {
+  /** Creates config `name`; its ID, or `exists`. */
+  createConfig(
+    name: string,
+    labels: Record<string, string>,
+    data: string,
+  ): Promise<{ id: string } | "exists">;
+  /** Config `name`'s ID and content, or `undefined` when there is none. */
+  readConfig(name: string): Promise<{ id: string; data: string } | undefined>;
+  /** Removes config `id` (`gone` when it was not there). */
+  removeObject(kind: "config", id: string): Promise<"removed" | "in_use" | "gone">;
+}
+
 /** What {@link acquireSwarmLock} needs. */
 export interface SwarmLockOptions {
-  /** Runs `docker`. */
-  runner: Runner;
+  /** The configs of the swarm (a manager's). */
+  configs: SwarmConfigs;
   /** This host's name, written into the lease. */
   hostname: string;
   /** This process's id, written into the lease. */
@@ -86,51 +102,16 @@ export function leaseExpired(lease: SwarmLease, now: Date): boolean {
   return Number.isNaN(expires) || expires <= now.getTime();
 }
 
-/** `docker config create` of the lock, its lease given on standard input. */
-export function lockCreateArgs(name: string): string[] {
-  return ["docker", "config", "create", "--label", `${SWARM_LOCK_LABEL}=1`, name, "-"];
-}
-
-/** `docker config inspect` of the lock. */
-export function lockInspectArgs(name: string): string[] {
-  return ["docker", "config", "inspect", name];
-}
-
-/** `docker config rm` of the lock by its ID, never by its name. */
-export function lockRemoveArgs(id: string): string[] {
-  return ["docker", "config", "rm", id];
-}
-
-const Inspected = z.array(z.object({ ID: z.string(), Spec: z.object({ Data: z.string() }) }));
-
-/**
- * Reads `docker config inspect` of the lock: its ID and the lease it holds,
- * `lease: undefined` when the content is not a lease; `undefined` for no config.
- */
-export function parseLockInspect(
-  stdout: string,
-): { id: string; lease: SwarmLease | undefined } | undefined {
-  let json: unknown;
+/** The lease in a lock config's content; `undefined` when it holds none. Pure. */
+export function parseLease(data: string): SwarmLease | undefined {
+  let lease: unknown;
   try {
-    json = JSON.parse(stdout);
+    lease = JSON.parse(data);
   } catch {
     return undefined;
   }
-  const parsed = Inspected.safeParse(json);
-  const config = parsed.success ? parsed.data[0] : undefined;
-  if (config === undefined) return undefined;
-  let lease: unknown;
-  try {
-    lease = JSON.parse(new TextDecoder().decode(base64Bytes(config.Spec.Data)));
-  } catch {
-    lease = undefined;
-  }
   const narrowed = SwarmLeaseSchema.safeParse(lease);
-  return { id: config.ID, lease: narrowed.success ? narrowed.data : undefined };
-}
-
-function base64Bytes(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  return narrowed.success ? narrowed.data : undefined;
 }
 
 /**
@@ -143,41 +124,30 @@ export async function acquireSwarmLock(opts: SwarmLockOptions): Promise<SwarmLoc
   // Twice: a takeover removes the expired lock, then creates anew; a third try would be a race lost.
   for (let attempt = 0; attempt < 2; attempt++) {
     const lease = newLease(opts.hostname, opts.pid, opts.now(), opts.leaseMs);
-    const created = await run(opts.runner, lockCreateArgs(name), JSON.stringify(lease));
-    if (created.code === 0) return heldLock(opts, created.stdout.trim(), lease);
-    if (!/already exists/i.test(created.stderr)) fail(lockCreateArgs(name), created);
-    const inspected = await run(opts.runner, lockInspectArgs(name));
-    if (inspected.code !== 0) {
-      if (/not found/i.test(inspected.stderr)) continue; // released in between: try again
-      fail(lockInspectArgs(name), inspected);
-    }
-    const found = parseLockInspect(inspected.stdout);
-    if (found === undefined) {
-      throw new AutostackError(
-        `cannot read docker config inspect ${name}: no config in its output`,
-      );
-    }
-    if (found.lease === undefined) {
+    const labels = { [SWARM_LOCK_LABEL]: "1" };
+    const created = await opts.configs.createConfig(name, labels, JSON.stringify(lease));
+    if (created !== "exists") return heldLock(opts, created.id, lease);
+    const found = await opts.configs.readConfig(name);
+    if (found === undefined) continue; // released in between: try again
+    const held = parseLease(found.data);
+    if (held === undefined) {
       throw new LockedError(
         `the swarm config "${name}" holds no autostack lease: remove it with ` +
           `docker config rm ${name} if no autostack run uses it`,
       );
     }
-    const expired = leaseExpired(found.lease, opts.now());
-    if (!expired && !opts.holderGone?.(found.lease)) {
-      const { host, pid, expires } = found.lease;
+    const expired = leaseExpired(held, opts.now());
+    if (!expired && !opts.holderGone?.(held)) {
       throw new LockedError(
-        `another autostack run holds the swarm lock: host ${host}, pid ${pid}, until ${expires}`,
+        `another autostack run holds the swarm lock: host ${held.host}, pid ${held.pid}, until ${held.expires}`,
       );
     }
     opts.logger.warn(
-      `taking over the swarm lock of host ${found.lease.host}, pid ${found.lease.pid}: ` +
-        (expired ? `its lease ran out at ${found.lease.expires}` : "that run is gone"),
+      `taking over the swarm lock of host ${held.host}, pid ${held.pid}: ` +
+        (expired ? `its lease ran out at ${held.expires}` : "that run is gone"),
     );
-    const removed = await run(opts.runner, lockRemoveArgs(found.id));
-    if (removed.code !== 0 && !/not found/i.test(removed.stderr)) {
-      fail(lockRemoveArgs(found.id), removed);
-    }
+    // By its ID: gone already means another run took it over first.
+    await opts.configs.removeObject("config", found.id);
   }
   throw new LockedError("another autostack run took the swarm lock at the same time");
 }
@@ -189,20 +159,9 @@ function heldLock(opts: SwarmLockOptions, id: string, lease: SwarmLease): SwarmL
     covers: (ms) => opts.now().getTime() + ms < Date.parse(lease.expires),
     async release() {
       if (released) return;
-      const r = await run(opts.runner, lockRemoveArgs(id));
-      // Not found: the lease ran out and another run took it over (and maybe released it).
-      if (r.code !== 0 && !/not found/i.test(r.stderr)) fail(lockRemoveArgs(id), r);
+      // Gone: the lease ran out and another run took it over (and maybe released it).
+      await opts.configs.removeObject("config", id);
       released = true;
     },
   };
-}
-
-function run(runner: Runner, cmd: string[], stdin?: string): Promise<RunResult> {
-  return runner.run(cmd, { timeoutMs: CALL_TIMEOUT_MS, ...(stdin === undefined ? {} : { stdin }) });
-}
-
-function fail(cmd: readonly string[], r: RunResult): never {
-  const detail = r.stderr.trim().split("\n").slice(-3).join(" ");
-  if (daemonDown(r.stderr)) throw new DockerDownError(detail);
-  throw new AutostackError(`${cmd.slice(0, 3).join(" ")} failed (exit ${r.code}): ${detail}`);
 }

@@ -4,7 +4,8 @@
  * which lines `history.jsonl` gets.
  * @module
  */
-import { fakeRunner } from "../_fakes.ts";
+import { fakeEngine, fakeRunner } from "../_fakes.ts";
+import type { Engine } from "../../lib/docker/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -126,8 +127,9 @@ async function execute(ctx: DeployContext, plan: PlanItem[]): Promise<HistoryEnt
   return done.entries;
 }
 
-function contextOf(base: string, runner: Runner, jobs = 1): DeployContext {
-  const ctx = testContext(base, HEAD, testDeps({ runner, cwd: base, now: () => NOW }));
+function contextOf(base: string, runner: Runner, jobs = 1, engine?: Engine): DeployContext {
+  const deps = testDeps({ runner, cwd: base, now: () => NOW, ...engine ? { engine } : {} });
+  const ctx = testContext(base, HEAD, deps);
   return { ...ctx, config: { ...ctx.config, jobs } };
 }
 
@@ -383,20 +385,19 @@ Deno.test("executePlan() leaves a swarm version running when the plan asks to re
     );
     await Deno.writeTextFile(join(statePaths(base).running("bad"), "deploy.yaml"), "mode: swarm\n");
     const world = fakeWorld(new Set());
-    const runner = fakeRunner((cmd, options) => {
-      if (cmd[1] === "service" && cmd[2] === "ls") {
-        return { stdout: JSON.stringify({ Name: "bad_app", Mode: "replicated", Replicas: "1/1" }) };
-      }
-      if (cmd[1] === "service" && cmd[2] === "inspect") {
-        const spec = { Name: "bad_app", Mode: { Replicated: { Replicas: 1 } } };
-        return { stdout: JSON.stringify([{ Spec: spec }]) };
-      }
-      return world(cmd, options);
-    });
+    const runner = fakeRunner(world);
+    const spec = { Name: "bad_app", Mode: { Replicated: { Replicas: 1 } } };
+    const engine = fakeEngine((request) =>
+      request.path === "/services" ? { body: [{ ID: "b", Spec: spec }] } : undefined
+    );
     const item = { ...skipItem(), restart: true };
-    const first = await execute(contextOf(base, runner), [item]);
+    const first = await execute(contextOf(base, runner, 1, engine), [item]);
     assert.deepEqual(first.map((e) => [e.result, e.message]), [["skipped_bad", BAD_WHY]]);
-    assert.deepEqual(await execute(contextOf(base, runner), [item]), [], "not news again");
+    assert.deepEqual(
+      await execute(contextOf(base, runner, 1, engine), [item]),
+      [],
+      "not news again",
+    );
     assert.equal(runner.calls.some((c) => c.cmd[1] === "compose" || c.cmd[2] === "deploy"), false);
   });
 });

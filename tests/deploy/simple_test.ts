@@ -3,7 +3,7 @@
  * files in a temp base_dir): which calls a redeploy makes, and in what order.
  * @module
  */
-import { fakeRunner } from "../_fakes.ts";
+import { fakeEngine, fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type DeployItem, deploySimple, stopsBeforeDown } from "../../lib/deploy/mod.ts";
@@ -92,20 +92,18 @@ async function fromSwarm(preDeploy: string) {
     const runner = fakeRunner((cmd) => {
       if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
       if (cmd.includes("config")) return { stdout: "app\n" };
-      if (cmd[1] === "service" && cmd[2] === "ls") {
-        return { stdout: JSON.stringify({ Name: "web_app", Mode: "replicated", Replicas: "1/1" }) };
-      }
-      if (cmd[1] === "service") {
-        return {
-          stdout: JSON.stringify([{ Spec: { Name: "web_app", Mode: { Replicated: {} } } }]),
-        };
-      }
-      // No Compose container before `up` (the swarm runs the stack), and none of the
-      // swarm stack's left once removed; the new project's after `up`.
-      if (cmd[1] === "ps" && !cmd.includes("-aq")) return { stdout: looks++ === 0 ? "" : RUNNING };
+      // No Compose container before `up` (the swarm runs the stack); the new project's after `up`.
+      if (cmd[1] === "ps") return { stdout: looks++ === 0 ? "" : RUNNING };
       return {};
     });
-    const ctx = testContext(base, { commit: "c2", tree: "root" }, testDeps({ runner, cwd: base }));
+    // The swarm runs the stack's one service; none of its containers or networks is left once removed.
+    const engine = fakeEngine((request) =>
+      request.path === "/services"
+        ? { body: [{ ID: "a", Spec: { Name: "web_app", Mode: { Replicated: {} } } }] }
+        : undefined
+    );
+    const deps = testDeps({ runner, engine, cwd: base });
+    const ctx = testContext(base, { commit: "c2", tree: "root" }, deps);
     const item: DeployItem = {
       name: "web",
       status: "changed",

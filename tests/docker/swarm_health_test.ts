@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { evaluateSwarm, type SwarmService, type SwarmTask } from "../../lib/docker/mod.ts";
 
 const service = (name: string, desired: number | undefined, over: Partial<SwarmService> = {}) => ({
+  id: name,
   name: `s_${name}`,
   mode: desired === undefined ? "replicated-job" : "replicated",
   desired,

@@ -5,9 +5,15 @@
  * @module
  */
 import { join } from "node:path";
+import { socketEngine, Swarm } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { requireDocker, TEST_IMAGE } from "./_docker.ts";
 import { type Scene, withScene } from "./_scene.ts";
+
+/** The swarm of this process's engine, as autostack's own code sees it. */
+export function realSwarm(): Swarm {
+  return new Swarm(daxRunner, socketEngine(Deno.env.toObject()));
+}
 
 /** Docker with a swarm this engine manages (`docker swarm init` on loopback when there is none). */
 export async function requireSwarm(): Promise<void> {

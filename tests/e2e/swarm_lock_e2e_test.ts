@@ -11,7 +11,7 @@ import { LockedError } from "../../lib/errors.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { memoryLogger } from "../_fakes.ts";
 import { SKIP_DOCKER } from "./_docker.ts";
-import { requireSwarm } from "./_swarm.ts";
+import { realSwarm, requireSwarm } from "./_swarm.ts";
 
 const docker = (...args: string[]) => daxRunner.run(["docker", ...args], { timeoutMs: 60_000 });
 
@@ -33,7 +33,7 @@ function options(
   logger = memoryLogger(),
 ): SwarmLockOptions {
   return {
-    runner: daxRunner,
+    configs: realSwarm(),
     hostname,
     pid: Deno.pid,
     now: () => new Date(),

@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { objectsFileOf, pinObjectNames, removeUnusedObjects } from "../../lib/deploy/swarm/mod.ts";
-import { stackDeployArgs, Swarm } from "../../lib/docker/mod.ts";
+import { stackDeployArgs } from "../../lib/docker/mod.ts";
 import { daxRunner } from "../../lib/process.ts";
 import { SKIP_DOCKER, TEST_IMAGE } from "./_docker.ts";
-import { removeStack, requireSwarm } from "./_swarm.ts";
+import { realSwarm, removeStack, requireSwarm } from "./_swarm.ts";
 
 const docker = (...args: string[]) => daxRunner.run(["docker", ...args], { timeoutMs: 60_000 });
 
@@ -59,7 +59,7 @@ async function waitSeen(service: string, path: string, want: string): Promise<vo
 }
 
 async function objectNames(section: "configs" | "secrets", stack: string): Promise<string[]> {
-  return (await new Swarm(daxRunner).objects(section === "configs" ? "config" : "secret", stack))
+  return (await realSwarm().objects(section === "configs" ? "config" : "secret", stack))
     .sort();
 }
 
@@ -131,7 +131,7 @@ Deno.test({
       // v1's config goes once the old task has stopped.
       const removed: string[] = [];
       await until("v1's config to be removed", 60, async () => {
-        const done = await removeUnusedObjects(new Swarm(daxRunner), stack, []);
+        const done = await removeUnusedObjects(realSwarm(), stack, []);
         removed.push(...done.removed);
         assert.deepEqual(done.inUse.filter((o) => !o.endsWith(first.names[0]!)), [
           `configs/${second.names[0]}`,
@@ -143,7 +143,7 @@ Deno.test({
       assert.deepEqual(await objectNames("configs", stack), [second.names[0]]);
       assert.deepEqual(await objectNames("secrets", stack), [second.names[1]]);
       // Kept by name, nothing is removed; the service still runs v2.
-      assert.deepEqual(await removeUnusedObjects(new Swarm(daxRunner), stack, second.names), {
+      assert.deepEqual(await removeUnusedObjects(realSwarm(), stack, second.names), {
         removed: [],
         inUse: [],
       });

@@ -61,7 +61,7 @@ async function swarmSteps(
     // The version Swarm runs now, seen healthy, is the one to go back to; a
     // version saved as good when its deploy turned healthy needs no new look.
     const good = await readVersion(paths.good(name));
-    if (good?.tree !== oldVersion.tree && (await lookAt(ctx, name)).verdict.status === "healthy") {
+    if (good?.tree !== oldVersion.tree && (await lookAt(ctx, name)).status === "healthy") {
       await saveGood(paths, name, ctx.config.keep_releases);
     }
   }

@@ -6,13 +6,13 @@
  * covers a Swarm `rollback_completed`.
  * @module
  */
-import { evaluateSwarm, type SwarmService, type Verdict } from "../../docker/mod.ts";
+import { evaluateSwarm, type Verdict } from "../../docker/mod.ts";
 import { errorMessage, HostError } from "../../errors.ts";
 import { checkpoint, type DeployContext } from "../context.ts";
 import { type Gate, gateOf } from "../gate.ts";
 import { healthProgress } from "../progress.ts";
 
-/** Time between two looks at a converging stack (each look is two or three quick engine calls). */
+/** Time between two looks at a converging stack (each look is two engine requests, milliseconds). */
 const LOOK_INTERVAL_MS = 250;
 
 /** What one swarm deploy sends. */
@@ -59,13 +59,8 @@ export async function waitConverged(
   const start = ctx.deps.now().getTime();
   const progress = healthProgress(ctx.deps.isTerminal, name, timeoutMs);
   try {
-    let known: SwarmService[] | undefined;
     for (let look = 0;; look++) {
-      const { verdict, services } = await lookAt(ctx, name, known);
-      // The first look found the services; later ones ask only for those (no global ones).
-      if (verdict.status !== "healthy" && services.every((s) => s.mode !== "global")) {
-        known = services;
-      }
+      const verdict = await lookAt(ctx, name);
       const elapsed = ctx.deps.now().getTime() - start;
       if (look === 0) checkpoint(ctx, name, "waiting_health");
       progress.tick(verdict, elapsed);
@@ -78,25 +73,8 @@ export async function waitConverged(
   }
 }
 
-/**
- * One look: the stack's services (by name when `known` from an earlier look,
- * which spares the `service ls`), then the current tasks of those services.
- */
-export async function lookAt(
-  ctx: DeployContext,
-  name: string,
-  known?: readonly SwarmService[],
-): Promise<{ verdict: Verdict; services: SwarmService[] }> {
-  if (known && known.length > 0) {
-    // The names are known: both questions at once, so a look takes one call's time.
-    const names = known.map((s) => s.name);
-    const [services, tasks] = await Promise.all([
-      ctx.swarm.inspect(names),
-      ctx.swarm.currentTasks(names),
-    ]);
-    return { verdict: evaluateSwarm(name, services, tasks), services };
-  }
+/** One look: the stack's services, then the current tasks of those services. */
+export async function lookAt(ctx: DeployContext, name: string): Promise<Verdict> {
   const services = await ctx.swarm.services(name);
-  const tasks = await ctx.swarm.currentTasks(services.map((s) => s.name));
-  return { verdict: evaluateSwarm(name, services, tasks), services };
+  return evaluateSwarm(name, services, await ctx.swarm.currentTasks(services));
 }

@@ -46,7 +46,7 @@ export async function takeSwarmLock(
   const swarm = swarmItems(plan);
   if (swarm.length === 0 || await ctx.swarm.role() !== "manager") return undefined;
   return await acquireSwarmLock({
-    runner: ctx.deps.runner,
+    configs: ctx.swarm,
     hostname: ctx.config.hostname,
     pid: Deno.pid,
     now: ctx.deps.now,

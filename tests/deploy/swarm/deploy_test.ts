@@ -6,7 +6,7 @@ import type { Outcome } from "../../../lib/outcome.ts";
 import { deploySwarm, NEEDS_MANAGER } from "../../../lib/deploy/swarm/mod.ts";
 import { startFirstOverride } from "../../../lib/deploy/swarm/_start_first.ts";
 import { testContext, testDeps } from "../../_deps.ts";
-import { fakeRunner } from "../../_fakes.ts";
+import { fakeEngine, fakeRunner } from "../../_fakes.ts";
 import { withTempDir, writeFiles } from "../../_temp.ts";
 
 const HEAD = { commit: "c0ffee02", tree: "aaaa0000" };
@@ -24,23 +24,25 @@ function item(): DeployItem {
 
 const NOT_MANAGER = {
   worker:
-    "Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.",
+    "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state.",
   "no swarm":
-    'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+    'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
 };
 
-for (const [what, stderr] of Object.entries(NOT_MANAGER)) {
+for (const [what, message] of Object.entries(NOT_MANAGER)) {
   Deno.test(`deploySwarm() fails with one line and touches nothing on an engine that is no manager (${what})`, async () => {
     await withTempDir(async (base) => {
-      const runner = fakeRunner((cmd) => cmd[1] === "stack" ? { code: 1, stderr } : undefined);
-      const ctx = testContext(base, HEAD, testDeps({ runner }));
+      const runner = fakeRunner(() => undefined);
+      const engine = fakeEngine(() => ({ status: 503, body: { message } }));
+      const ctx = testContext(base, HEAD, testDeps({ runner, engine }));
       const outcome = await deploySwarm(ctx, item());
       assert.deepEqual([outcome.result, outcome.message, outcome.mode], [
         "failed",
         NEEDS_MANAGER,
         "swarm",
       ]);
-      assert.deepEqual(runner.calls.map((c) => c.cmd.slice(0, 3)), [["docker", "stack", "ls"]]);
+      assert.deepEqual(runner.calls, []);
+      assert.deepEqual(engine.calls.map((c) => [c.method, c.path]), [["GET", "/services"]]);
     });
   });
 }
@@ -77,7 +79,8 @@ async function overCompose(preDeploy: string) {
       if (cmd[1] === "ps") return { stdout: COMPOSE_RUNNING };
       return undefined;
     });
-    const ctx = testContext(base, HEAD, testDeps({ runner, cwd: base }));
+    const engine = fakeEngine(); // a manager with no stack yet
+    const ctx = testContext(base, HEAD, testDeps({ runner, engine, cwd: base }));
     const outcome = await deploySwarm(ctx, {
       ...item(),
       settings: { ...SETTINGS_DEFAULTS, mode: "swarm", method: "blind", pre_deploy: preDeploy },

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { SETTINGS_DEFAULTS } from "../../../lib/config/mod.ts";
 import type { DeployItem } from "../../../lib/deploy/mod.ts";
 import { leaveSwarm } from "../../../lib/deploy/swarm/mod.ts";
-import type { RunOptions, RunResult } from "../../../lib/process.ts";
+import type { EngineReply, EngineRequest } from "../../../lib/docker/mod.ts";
 import { testContext, testDeps } from "../../_deps.ts";
-import { fakeRunner } from "../../_fakes.ts";
+import { fakeEngine, fakeRunner } from "../../_fakes.ts";
 import { withTempDir, writeFiles } from "../../_temp.ts";
 
 const HEAD = { commit: "c0ffee02", tree: "aaaa0000" };
@@ -24,23 +24,37 @@ function item(deployed?: typeof DEPLOYED): DeployItem {
   };
 }
 
-/** A swarm manager running stack `web` with one service, whose containers are gone once removed. */
-function manager(stacks: string) {
-  return (cmd: readonly string[], _: RunOptions): Partial<RunResult> | undefined => {
-    const verb = cmd.slice(1, 3).join(" ");
-    if (verb === "stack ls") return { stdout: stacks };
-    if (verb === "service ls") {
-      return { stdout: JSON.stringify({ Name: "web_app", Mode: "replicated", Replicas: "1/1" }) };
-    }
-    if (verb === "service inspect") {
+/**
+ * A swarm manager whose stacks are `stacks` (stack label → service), running
+ * stack `web` with one service, whose containers and networks are gone once removed.
+ */
+function manager(stacks: Record<string, string>) {
+  return (request: EngineRequest): Partial<EngineReply> | undefined => {
+    if (request.path !== "/services") return undefined; // no containers, no networks left
+    if (request.query?.status === undefined) {
       return {
-        stdout: JSON.stringify([{
-          Spec: { Name: "web_app", Mode: { Replicated: { Replicas: 1 } } },
-        }]),
+        body: Object.entries(stacks).map(([stack, service]) => ({
+          ID: service,
+          Spec: {
+            Name: service,
+            Labels: { "com.docker.stack.namespace": stack },
+            Mode: { Replicated: {} },
+          },
+        })),
       };
     }
-    return undefined;
+    return {
+      body: [{ ID: "a", Spec: { Name: "web_app", Mode: { Replicated: { Replicas: 1 } } } }],
+    };
   };
+}
+
+/** The engine requests and docker commands made, in one list of words. */
+function said(engine: { calls: EngineRequest[] }, runner: { calls: { cmd: string[] }[] }) {
+  return [
+    ...engine.calls.map((c) => `${c.method} ${c.path}`),
+    ...runner.calls.map((c) => c.cmd.slice(1, 3).join(" ")),
+  ];
 }
 
 async function runningCopy(base: string, mode: "compose" | "swarm"): Promise<void> {
@@ -53,51 +67,61 @@ async function runningCopy(base: string, mode: "compose" | "swarm"): Promise<voi
 Deno.test("leaveSwarm() asks no swarm anything when the running copy was a Compose one", async () => {
   await withTempDir(async (base) => {
     await runningCopy(base, "compose");
-    const runner = fakeRunner(manager('{"Name":"web","Services":"1"}'));
-    const ctx = testContext(base, HEAD, testDeps({ runner }));
+    const engine = fakeEngine(manager({ web: "web_app" }));
+    const runner = fakeRunner(() => undefined);
+    const ctx = testContext(base, HEAD, testDeps({ runner, engine }));
     assert.equal(await leaveSwarm(ctx, item(DEPLOYED)), false);
-    assert.deepEqual(runner.calls, []);
+    assert.deepEqual(said(engine, runner), []);
   });
 });
 
 Deno.test("leaveSwarm() removes the swarm stack a swarm running copy left, and waits for its containers", async () => {
   await withTempDir(async (base) => {
     await runningCopy(base, "swarm");
-    const runner = fakeRunner(manager(""));
-    const ctx = testContext(base, HEAD, testDeps({ runner }));
+    const engine = fakeEngine(manager({}));
+    const runner = fakeRunner(() => undefined);
+    const ctx = testContext(base, HEAD, testDeps({ runner, engine }));
     assert.equal(await leaveSwarm(ctx, item(DEPLOYED)), true);
-    const verbs = runner.calls.map((c) => c.cmd.slice(1, 3).join(" "));
-    assert.ok(verbs.includes("stack rm"), verbs.join(", "));
-    assert.deepEqual(verbs.slice(-2), ["ps -aq", "network ls"], "then waits until they are gone");
+    assert.deepEqual(runner.calls.map((c) => c.cmd.slice(1, 3).join(" ")), ["stack rm"]);
+    assert.deepEqual(
+      engine.calls.slice(-2).map((c) => c.path),
+      ["/containers/json", "/networks"],
+      "then waits until they are gone",
+    );
   });
 });
 
-Deno.test("leaveSwarm() without a running copy removes a swarm stack only when docker stack ls lists the name", async () => {
+Deno.test("leaveSwarm() without a running copy removes a swarm stack only when the swarm has a stack of the name", async () => {
   await withTempDir(async (base) => {
-    const none = fakeRunner(manager('{"Name":"other","Services":"1"}'));
+    const none = fakeEngine(manager({ other: "other_app" }));
+    const quiet = fakeRunner(() => undefined);
     assert.equal(
-      await leaveSwarm(testContext(base, HEAD, testDeps({ runner: none })), item()),
+      await leaveSwarm(testContext(base, HEAD, testDeps({ runner: quiet, engine: none })), item()),
       false,
     );
-    assert.deepEqual(none.calls.map((c) => c.cmd.slice(1, 3)), [["stack", "ls"]]);
+    assert.deepEqual(said(none, quiet), ["GET /services"]);
 
-    const listed = fakeRunner(manager('{"Name":"web","Services":"1"}'));
+    const listed = fakeEngine(manager({ web: "web_app" }));
+    const runner = fakeRunner(() => undefined);
     assert.equal(
-      await leaveSwarm(testContext(base, HEAD, testDeps({ runner: listed })), item()),
+      await leaveSwarm(testContext(base, HEAD, testDeps({ runner, engine: listed })), item()),
       true,
     );
-    assert.ok(listed.calls.some((c) => c.cmd.slice(1, 3).join(" ") === "stack rm"));
+    assert.ok(said(listed, runner).includes("stack rm"));
   });
 });
 
 Deno.test("leaveSwarm() on an engine that is no swarm manager leaves the Compose deploy alone", async () => {
   await withTempDir(async (base) => {
-    const runner = fakeRunner((cmd) =>
-      cmd[2] === "ls"
-        ? { code: 1, stderr: "Error response from daemon: This node is not a swarm manager." }
-        : undefined
+    const engine = fakeEngine(() => ({
+      status: 503,
+      body: { message: "This node is not a swarm manager." },
+    }));
+    const runner = fakeRunner(() => undefined);
+    assert.equal(
+      await leaveSwarm(testContext(base, HEAD, testDeps({ runner, engine })), item()),
+      false,
     );
-    assert.equal(await leaveSwarm(testContext(base, HEAD, testDeps({ runner })), item()), false);
-    assert.equal(runner.calls.length, 1);
+    assert.deepEqual(said(engine, runner), ["GET /services"]);
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * The Docker Engine API over the engine's unix socket, for the swarm's reads
+ * (docs/swarm.md#how-autostack-talks-to-the-swarm). A look at a converging
+ * stack is a few milliseconds this way, where a `docker service ps` starts a
+ * CLI process (~0.1 s, and CPU the converging tasks want). The endpoint is the
+ * one the docker CLI would use: `DOCKER_HOST`, else the current context, else
+ * the default socket; only a unix socket is spoken to (a `tcp://` or `ssh://`
+ * engine, or a non-default context, is refused with a clear error).
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { ComposeError, DockerDownError } from "../errors.ts";
+import { formatDuration } from "../duration.ts";
+import { ENGINE_TIMEOUT_MS } from "./containers.ts";
+
+/**
+ * The API version asked for: Docker 25's, the oldest the docker CLI that
+ * autostack needs speaks (`docker stack config`), and the oldest Docker 29
+ * still answers.
+ */
+export const ENGINE_API_VERSION = "v1.44";
+
+/** The engine's socket when neither `DOCKER_HOST` nor a context names another. */
+export const DEFAULT_SOCKET = "/var/run/docker.sock";
+
+/** An engine request: method, path below the version, query (values sent as JSON when not strings). */
+export interface EngineRequest {
+  /** HTTP method. */
+  method: "GET" | "POST" | "DELETE";
+  /** Path below the API version, `/services`. */
+  path: string;
+  /** Query parameters; `filters` objects are sent as JSON, as the API wants. */
+  query?: Record<string, string | Record<string, string[]>>;
+  /** A JSON body (POST). */
+  body?: unknown;
+}
+
+/** An engine answer: the HTTP status and the JSON body (`undefined` when empty). */
+export interface EngineReply {
+  /** HTTP status. */
+  status: number;
+  /** The parsed JSON body. */
+  body: unknown;
+}
+
+/** Talks to the Docker engine; tests pass a fake. */
+export interface Engine {
+  /** Sends `request`; throws {@link DockerDownError} when the engine does not answer. */
+  request(request: EngineRequest): Promise<EngineReply>;
+}
+
+/** Where the engine is: a unix socket, or why autostack cannot speak to it. */
+export type EngineEndpoint =
+  | { kind: "socket"; path: string }
+  | { kind: "unsupported"; why: string };
+
+/**
+ * The engine endpoint the docker CLI would use (its own order: `DOCKER_HOST`,
+ * then `DOCKER_CONTEXT`, then the config's `currentContext`). Pure.
+ */
+export function engineEndpoint(
+  dockerHost: string | undefined,
+  context: string | undefined,
+): EngineEndpoint {
+  if (dockerHost) {
+    if (dockerHost.startsWith("unix://")) return { kind: "socket", path: dockerHost.slice(7) };
+    return { kind: "unsupported", why: `DOCKER_HOST=${dockerHost} is not a unix socket` };
+  }
+  if (context && context !== "default") {
+    return { kind: "unsupported", why: `the docker context "${context}" is not the default one` };
+  }
+  return { kind: "socket", path: DEFAULT_SOCKET };
+}
+
+const DockerConfig = z.object({ currentContext: z.string().optional() });
+
+/** The `currentContext` of the docker CLI's config file text; none when unreadable. Pure. */
+export function currentContext(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = DockerConfig.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.currentContext : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL of `request` (the host part is ignored on a socket). Pure. */
+export function engineUrl(request: EngineRequest): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    params.set(key, typeof value === "string" ? value : JSON.stringify(value));
+  }
+  const query = params.size > 0 ? `?${params}` : "";
+  return `http://docker/${ENGINE_API_VERSION}${request.path}${query}`;
+}
+
+const ErrorBody = z.object({ message: z.string() });
+
+/** The engine's own words for a failed request (its `message`), else the status. Pure. */
+export function engineMessage(reply: EngineReply): string {
+  const parsed = ErrorBody.safeParse(reply.body);
+  return parsed.success ? parsed.data.message : `HTTP ${reply.status}`;
+}
+
+/**
+ * The engine of this process's environment (`env` as `main.ts` read it).
+ * The endpoint is found at the first request, so a run with no swarm stack
+ * never reads the docker config.
+ */
+export function socketEngine(env: Record<string, string | undefined>): Engine {
+  let endpoint: Promise<EngineEndpoint> | undefined;
+  const find = async () => {
+    const dir = env.DOCKER_CONFIG || join(env.HOME ?? "/root", ".docker");
+    const text = env.DOCKER_HOST || env.DOCKER_CONTEXT
+      ? undefined
+      : await Deno.readTextFile(join(dir, "config.json")).catch(() => undefined);
+    return engineEndpoint(env.DOCKER_HOST, env.DOCKER_CONTEXT || currentContext(text));
+  };
+  return {
+    async request(request) {
+      const where = await (endpoint ??= find());
+      if (where.kind === "unsupported") {
+        throw new ComposeError(
+          `swarm stacks need the engine's unix socket: ${where.why} (run autostack on a manager)`,
+        );
+      }
+      return await overSocket(where.path, request);
+    },
+  };
+}
+
+/** One request over the socket at `path`, on a connection of its own. */
+async function overSocket(path: string, request: EngineRequest): Promise<EngineReply> {
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  try {
+    const response = await fetch(engineUrl(request), {
+      client,
+      method: request.method,
+      headers: request.body === undefined ? {} : { "content-type": "application/json" },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(ENGINE_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text.trim() === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw new ComposeError(
+        `cannot read the engine's answer to ${request.method} ${request.path}: not JSON`,
+      );
+    }
+    return { status: response.status, body };
+  } catch (error) {
+    if (error instanceof ComposeError) throw error;
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      throw new ComposeError(
+        `the engine did not answer ${request.method} ${request.path} within ${
+          formatDuration(ENGINE_TIMEOUT_MS)
+        }`,
+      );
+    }
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    throw new DockerDownError(`cannot reach the engine at ${path}: ${String(cause)}`);
+  } finally {
+    client.close();
+  }
+}

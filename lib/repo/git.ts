@@ -199,23 +199,28 @@ export class Repo {
     }
   }
 
-  /** The commit and root tree of `ref`, and the commit the working tree is on. */
-  async resolve(ref = DEPLOY_REF): Promise<Head & { checkedOut?: string }> {
-    // HEAD is asked in the same call to save a process; a fresh clone may lack it.
-    const out = await this.git(["rev-parse", ref, `${ref}^{tree}`, "HEAD"])
-      .catch(() => this.git(["rev-parse", ref, `${ref}^{tree}`]));
-    const [commit, tree, checkedOut] = out.trim().split("\n");
+  /** The commit and root tree of `ref`. */
+  async resolve(ref = DEPLOY_REF): Promise<Head> {
+    const out = await this.git(["rev-parse", ref, `${ref}^{tree}`]);
+    const [commit, tree] = out.trim().split("\n");
     if (!commit || !tree) throw new GitError(`git rev-parse: no commit for ${ref}`);
-    return { commit, tree, checkedOut };
+    return { commit, tree };
   }
 
-  /** Puts the working tree exactly at `commit`: tracked files only, nothing else. */
-  async checkout(commit: string, current: string | undefined): Promise<void> {
-    if (current !== commit) {
-      await this.git(["checkout", "--quiet", "--force", "--detach", commit]);
-    }
-    // Scripts run in the clone and may leave files; the clone belongs to autostack.
+  /**
+   * Removes every untracked file of the working tree. Scripts run in the
+   * clone and may leave files; the clone belongs to autostack.
+   */
+  async clean(): Promise<void> {
     await this.git(["clean", "-ffdxq"]);
+  }
+
+  /**
+   * Puts the working tree's tracked files at `ref` (its untracked ones are
+   * {@link clean}'s); files of the old commit that `ref` lacks go.
+   */
+  async checkout(ref: string): Promise<void> {
+    await this.git(["checkout", "--quiet", "--force", "--detach", ref]);
   }
 
   /** Every folder and file of `commit`, in one call (`ls-tree -r -t`). */
@@ -330,15 +335,16 @@ export async function syncRepo(
     }
     await freshClone(options);
   }
-  await repo.fetch(options.branch);
-  const head = await repo.resolve();
-  // The listing needs the commit, not the work tree: list it while checking out.
-  const [entries] = await Promise.all([
-    repo.listTree(head.commit),
-    // A --no-checkout clone has HEAD at the commit but an empty work tree.
-    repo.checkout(head.commit, clone ? undefined : head.checkedOut),
+  // Cleaning reads the index and the work tree, fetching writes objects and refs: side by
+  // side. A fresh clone has nothing to clean.
+  await Promise.all([repo.fetch(options.branch), clone ? undefined : repo.clean()]);
+  // All three only read the deploy ref, which nothing moves but the fetch above.
+  const [head, entries] = await Promise.all([
+    repo.resolve(),
+    repo.listTree(DEPLOY_REF),
+    repo.checkout(DEPLOY_REF),
   ]);
-  return { repo, head: { commit: head.commit, tree: head.tree }, entries };
+  return { repo, head, entries };
 }
 
 async function freshClone(options: SyncOptions): Promise<void> {

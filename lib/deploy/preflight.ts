@@ -14,7 +14,13 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { ComposeError, errorMessage } from "../errors.ts";
-import { type ComposeTarget, engineOf, missingResources, pullImage } from "../docker/mod.ts";
+import {
+  type ComposeTarget,
+  engineOf,
+  missingResources,
+  pullImage,
+  type ResourceKind,
+} from "../docker/mod.ts";
 import { type ImagePin, pinnedImage } from "../state/mod.ts";
 import type { DeployContext } from "./context.ts";
 import type { DeployItem } from "./plan.ts";
@@ -105,13 +111,12 @@ async function checks(
   const files = await checkFiles(ctx, item, dir);
   if (!files.ok) return files;
   const { model, target } = files;
-  const engine = engineOf(ctx.config.compose);
-  const runner = ctx.deps.runner;
+  const missing = missingOn(ctx, item.settings.mode);
   const externals = (of: Model["networks"]) =>
     Object.entries(of ?? {}).flatMap(([key, v]) => v?.external ? [v.name ?? key] : []);
   const [networks, volumes] = await Promise.all([
-    missingResources(runner, engine, "network", externals(model.networks)),
-    missingResources(runner, engine, "volume", externals(model.volumes)),
+    missing("network", externals(model.networks)),
+    missing("volume", externals(model.volumes)),
   ]);
   const absent = [
     ...networks.map((n) => `external network "${n}" does not exist`),
@@ -120,21 +125,21 @@ async function checks(
   if (absent.length > 0) return { ok: false, cause: "host", message: absent.join("; ") };
 
   const services = Object.entries(model.services ?? {});
-  const pinned = await pullPinned(ctx, item.images ?? []);
+  const pinned = await pullPinned(ctx, missing, item.images ?? []);
   if (pinned !== undefined) return pinned;
   const pins = new Set(item.images?.map((p) => p.service));
   // Images compose builds are made by `up`; the others must be here or come now.
   const images = services.flatMap(([name, s]) =>
     s.image !== undefined && s.build === undefined && !pins.has(name) ? [s.image] : []
   );
-  const missing = new Set(await missingResources(runner, engine, "image", images));
-  if (missing.size > 0) {
-    const toPull = services.filter(([, s]) => s.image !== undefined && missing.has(s.image));
+  const absentImages = new Set(await missing("image", images));
+  if (absentImages.size > 0) {
+    const toPull = services.filter(([, s]) => s.image !== undefined && absentImages.has(s.image));
     try {
       await ctx.compose.pull(target, toPull.map(([name]) => name));
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
-      const which = [...missing].map((i) => `"${i}"`).join(", ");
+      const which = [...absentImages].map((i) => `"${i}"`).join(", ");
       return {
         ok: false,
         cause: "host",
@@ -153,18 +158,33 @@ async function checks(
  */
 async function pullPinned(
   ctx: DeployContext,
+  missing: Missing,
   pins: readonly ImagePin[],
 ): Promise<Preflight | undefined> {
   const engine = engineOf(ctx.config.compose);
-  const refs = pins.map(pinnedImage);
-  const missing = await missingResources(ctx.deps.runner, engine, "image", refs);
   try {
-    for (const ref of missing) await pullImage(ctx.deps.runner, engine, ref);
+    for (const ref of await missing("image", pins.map(pinnedImage))) {
+      await pullImage(ctx.deps.runner, engine, ref);
+    }
   } catch (error) {
     if (!(error instanceof ComposeError)) throw error;
     return { ok: false, cause: "host", message: errorMessage(error) };
   }
   return undefined;
+}
+
+/** Which of `names` of `kind` this host lacks. */
+type Missing = (kind: ResourceKind, names: readonly string[]) => Promise<string[]>;
+
+/**
+ * How the stack's mode asks for what is missing: a swarm stack asks the
+ * engine's API, which the swarm's other looks use too (docs/swarm.md#how-autostack-talks-to-the-swarm);
+ * a Compose stack asks its container engine's CLI (docker or podman).
+ */
+function missingOn(ctx: DeployContext, mode: string): Missing {
+  if (mode === "swarm") return (kind, names) => ctx.swarm.missing(kind, names);
+  const engine = engineOf(ctx.config.compose);
+  return (kind, names) => missingResources(ctx.deps.runner, engine, kind, names);
 }
 
 /** Why a compose file cannot be used as YAML (`FILE:LINE: …`), or `undefined`. */

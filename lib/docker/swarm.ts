@@ -13,6 +13,7 @@ import { formatDuration } from "../duration.ts";
 import { type Runner, tail } from "../process.ts";
 import { ENGINE_TIMEOUT_MS } from "./containers.ts";
 import { type Engine, engineMessage, type EngineRequest } from "./engine.ts";
+import type { ResourceKind } from "./resources.ts";
 
 /** The label Swarm puts on every object of a stack. */
 export const STACK_LABEL = "com.docker.stack.namespace";
@@ -335,6 +336,23 @@ export class Swarm {
     return { id: config.ID, data: textOf(config.Spec.Data) };
   }
 
+  /**
+   * The images, networks or volumes among `names` that this engine does not
+   * have (the preflight of a swarm stack): one request each, side by side.
+   */
+  async missing(kind: ResourceKind, names: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(names)];
+    const found = await Promise.all(unique.map(async (name) => {
+      const path = `/${kind}s/${name.split("/").map(encodeURIComponent).join("/")}` +
+        (kind === "image" ? "/json" : "");
+      const reply = await this.#engine.request({ method: "GET", path });
+      if (reply.status === 404) return false;
+      if (reply.status === 200) return true;
+      throw new ComposeError(`docker ${kind} inspect ${name} failed: ${engineMessage(reply)}`);
+    }));
+    return unique.filter((_, i) => !found[i]);
+  }
+
   /** `docker stack rm NAME` (returns before its tasks are gone; volumes are kept). */
   async remove(name: string): Promise<void> {
     await this.#call(["docker", "stack", "rm", name], "stack rm");
@@ -356,6 +374,16 @@ export class Swarm {
       this.#engine.request({ method: "GET", path: "/networks", query: { filters } }),
     ]);
     return !looks.every((r) => r.status === 200 && Array.isArray(r.body) && r.body.length === 0);
+  }
+
+  /**
+   * Whether a Compose project named `name` has containers on this node (a
+   * stack that ran with Compose before it was switched to `mode: swarm`).
+   */
+  async composeOn(name: string): Promise<boolean> {
+    const filters = { label: [`com.docker.compose.project=${name}`] };
+    const body = await this.#get("/containers/json", { all: "true", filters }, "ps");
+    return Array.isArray(body) && body.length > 0;
   }
 
   /**

@@ -270,3 +270,46 @@ Deno.test("Swarm.leftOn() sees a removed stack's containers or networks until bo
   const failing = new Swarm(fakeRunner(() => undefined), fakeEngine(() => ({ status: 500 })));
   assert.equal(await failing.leftOn("web"), true, "a list that fails counts as something left");
 });
+
+Deno.test("Swarm.missing() asks the engine for each name once, side by side, and names what is absent", async () => {
+  const engine = fakeEngine((request) =>
+    request.path.includes("absent")
+      ? { status: 404, body: { message: "No such image" } }
+      : request.path.includes("broken")
+      ? { status: 500, body: { message: "storage driver failed" } }
+      : { body: {} }
+  );
+  const swarm = new Swarm(fakeRunner(() => undefined), engine);
+  assert.deepEqual(
+    await swarm.missing("image", ["127.0.0.1:5000/app:1", "absent:2", "127.0.0.1:5000/app:1"]),
+    ["absent:2"],
+  );
+  assert.deepEqual(engine.calls.map((c) => c.path), [
+    "/images/127.0.0.1%3A5000/app%3A1/json",
+    "/images/absent%3A2/json",
+  ]);
+  assert.deepEqual(await swarm.missing("network", ["absent_net", "backend"]), ["absent_net"]);
+  assert.deepEqual(engine.calls.slice(2).map((c) => c.path), [
+    "/networks/absent_net",
+    "/networks/backend",
+  ]);
+  await assert.rejects(
+    swarm.missing("volume", ["broken"]),
+    /docker volume inspect broken failed: storage driver failed/,
+  );
+});
+
+Deno.test("Swarm.composeOn() tells whether a Compose project of the name has containers here", async () => {
+  const engine = fakeEngine((request) => ({
+    body: JSON.stringify(request.query).includes("com.docker.compose.project=web")
+      ? [{ Id: "c" }]
+      : [],
+  }));
+  const swarm = new Swarm(fakeRunner(() => undefined), engine);
+  assert.equal(await swarm.composeOn("web"), true);
+  assert.equal(await swarm.composeOn("api"), false);
+  assert.deepEqual(engine.calls[0]?.query, {
+    all: "true",
+    filters: { label: ["com.docker.compose.project=web"] },
+  });
+});

@@ -52,7 +52,7 @@ async function swarmSteps(
   }
   // Asked now, answered while the files are copied: a Compose project of the
   // stack's name is taken down just before the deploy.
-  const composeLeft = ctx.compose.containers(name);
+  const composeLeft = ctx.swarm.composeOn(name);
   composeLeft.catch(() => {}); // awaited below; an early return must not leave it unhandled
   const { paths } = ctx;
   const running = paths.running(name);
@@ -89,7 +89,7 @@ async function swarmSteps(
 
   // After `pre_deploy` (a failed script leaves the project running), before the deploy:
   // its ports and names would clash with the services'.
-  if ((await composeLeft).length > 0) await ctx.compose.down(labelTarget(ctx, name));
+  if (await composeLeft) await ctx.compose.down(labelTarget(ctx, name));
   checkpoint(ctx, name, "after_stop");
 
   const how = method === "blind" ? "blind" : "simple";

@@ -13,7 +13,7 @@ import { type Gate, gateOf } from "../gate.ts";
 import { healthProgress } from "../progress.ts";
 
 /** Time between two looks at a converging stack (each look is two engine requests, milliseconds). */
-const LOOK_INTERVAL_MS = 250;
+const LOOK_INTERVAL_MS = 100;
 
 /** What one swarm deploy sends. */
 export interface SwarmDeploy {

@@ -63,9 +63,6 @@ Deno.test("startFirstOverride() makes services update start-first, unless they s
   assert.equal(startFirstOverride({ services: { db: model.services.db } }), undefined);
 });
 
-/** A Compose container of project `web`, as `Compose.containers()` reads `docker ps`. */
-const COMPOSE_RUNNING = "web\trunning\tapp\tUp 5 minutes (healthy)\tabc\tweb-app-1\tFalse";
-
 /**
  * Deploys `web` to the swarm over a Compose project of the same name that
  * still runs; returns the outcome and the docker verbs, in order.
@@ -74,12 +71,11 @@ async function overCompose(preDeploy: string) {
   let result: { outcome: Outcome; verbs: string[] } | undefined;
   await withTempDir(async (base) => {
     await writeFiles(join(base, "repo", "stacks", "web"), { "compose.yaml": "services: {}\n" });
-    const runner = fakeRunner((cmd) => {
-      if (cmd[0] === "git") return { stdout: "compose.yaml\0" };
-      if (cmd[1] === "ps") return { stdout: COMPOSE_RUNNING };
-      return undefined;
-    });
-    const engine = fakeEngine(); // a manager with no stack yet
+    const runner = fakeRunner((cmd) => cmd[0] === "git" ? { stdout: "compose.yaml\0" } : undefined);
+    // A manager with no stack yet, and a container of the Compose project `web` on this node.
+    const engine = fakeEngine((request) =>
+      request.path === "/containers/json" ? { body: [{ Id: "abc" }] } : undefined
+    );
     const ctx = testContext(base, HEAD, testDeps({ runner, engine, cwd: base }));
     const outcome = await deploySwarm(ctx, {
       ...item(),
@@ -98,8 +94,7 @@ async function overCompose(preDeploy: string) {
 Deno.test("deploySwarm() takes a Compose project of the stack's name down just before docker stack deploy", async () => {
   const { outcome, verbs } = await overCompose("true");
   assert.equal(outcome.result, "deployed", outcome.message);
-  const down = verbs.indexOf("down");
-  assert.ok(down > 0 && down < verbs.indexOf("stack deploy"), verbs.join(", "));
+  assert.deepEqual(verbs, ["down", "stack deploy"]);
 });
 
 Deno.test("deploySwarm() leaves a Compose project of the stack's name running when pre_deploy fails", async () => {

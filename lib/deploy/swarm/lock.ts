@@ -6,6 +6,7 @@
  * @module
  */
 import type { DeploySettings } from "../../config/mod.ts";
+import { hostFault } from "../../errors.ts";
 import { acquireSwarmLock, processAlive, type SwarmLock } from "../../state/mod.ts";
 import type { DeployContext } from "../context.ts";
 import type { PlanItem } from "../plan.ts";
@@ -36,7 +37,8 @@ export function swarmItems(plan: readonly PlanItem[]): DeploySettings[] {
 
 /**
  * Takes the swarm lock when the plan acts on swarm stacks and this engine
- * manages the swarm (elsewhere each swarm stack fails on its own); throws
+ * manages the swarm (elsewhere, or on an engine autostack cannot ask, each
+ * swarm stack fails on its own and the Compose stacks go on); throws
  * `LockedError` when a run on another manager holds it.
  */
 export async function takeSwarmLock(
@@ -44,7 +46,12 @@ export async function takeSwarmLock(
   plan: readonly PlanItem[],
 ): Promise<SwarmLock | undefined> {
   const swarm = swarmItems(plan);
-  if (swarm.length === 0 || await ctx.swarm.role() !== "manager") return undefined;
+  if (swarm.length === 0) return undefined;
+  const role = await ctx.swarm.role().catch((error: unknown) => {
+    if (hostFault(error) !== undefined) throw error; // Docker down stops the run
+    return "none" as const;
+  });
+  if (role !== "manager") return undefined;
   return await acquireSwarmLock({
     configs: ctx.swarm,
     hostname: ctx.config.hostname,

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { SETTINGS_DEFAULTS } from "../../../lib/config/mod.ts";
 import type { PlanItem } from "../../../lib/deploy/mod.ts";
-import { swarmItems, swarmLeaseMs } from "../../../lib/deploy/swarm/mod.ts";
+import { swarmItems, swarmLeaseMs, takeSwarmLock } from "../../../lib/deploy/swarm/mod.ts";
+import { ComposeError, DockerDownError } from "../../../lib/errors.ts";
+import { testContext, testDeps } from "../../_deps.ts";
+import { fakeEngine } from "../../_fakes.ts";
+import { withTempDir } from "../../_temp.ts";
 
 const swarm = { ...SETTINGS_DEFAULTS, mode: "swarm" as const, health_timeout: 60_000 };
 
@@ -22,4 +26,29 @@ Deno.test("swarmItems() takes the swarm stacks the run acts on, not refused, unc
     { ...base, name: "d", action: "deploy", settings: SETTINGS_DEFAULTS },
   ];
   assert.deepEqual(swarmItems(plan), [swarm]);
+});
+
+Deno.test("takeSwarmLock() takes none on an engine it cannot ask, so the Compose stacks go on; Docker down stops the run", async () => {
+  const stack = { name: "s", path: "s", composeFile: "compose.yaml", tree: "t" };
+  const plan: PlanItem[] = [
+    { status: "new", why: "", stack, name: "s", action: "deploy", settings: swarm },
+  ];
+  await withTempDir(async (base) => {
+    const refused = fakeEngine(() => {
+      throw new ComposeError("swarm stacks need the engine's unix socket: DOCKER_HOST=tcp://h");
+    });
+    const head = { commit: "c", tree: "t" };
+    assert.equal(
+      await takeSwarmLock(testContext(base, head, testDeps({ engine: refused })), plan),
+      undefined,
+    );
+    assert.equal(refused.calls.length, 1, "asked whether it manages a swarm, nothing else");
+    const down = fakeEngine(() => {
+      throw new DockerDownError("cannot reach the engine at /var/run/docker.sock");
+    });
+    await assert.rejects(
+      takeSwarmLock(testContext(base, head, testDeps({ engine: down })), plan),
+      DockerDownError,
+    );
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * `mode: swarm` on a real one-node swarm (docs/swarm.md): first deploy, a
- * silent no-op, a good update on every replica, a broken update rolled back
+ * silent no-op, a good update on every replica (and `status` showing it), a broken update rolled back
  * on every replica and marked bad, Swarm's own rollback reported as
  * `rolled_back`, prune, and a kill -9 during the wait converging next run.
  * @module
@@ -48,6 +48,12 @@ Deno.test("a swarm stack deploys, stays put when unchanged, and updates every re
     assert.deepEqual(await servedBy(name), ["v2", "v2"]);
     const last = (await scene.history()).at(-1);
     assert.equal(last?.result, "deployed");
+
+    // status looks at the swarm (the engine API): both replicas of the new spec, healthy.
+    const status = await scene.ws.run(["status", "--json"]);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    const shown = JSON.parse(status.stdout).stacks.find((s: { stack: string }) => s.stack === name);
+    assert.deepEqual([shown?.services, shown?.health], ["2/2", "healthy"], status.stdout);
   });
 });
 

@@ -2,11 +2,15 @@
  * Helpers of the image-update e2e tests (docs/image-updates.md): a stack that
  * breaks on an image holding `/bad`, the image id each running container of a
  * project (or a swarm service) was made from, a registry for the length of a
- * test, and a fresh marker that gives every build its own digest.
+ * test, a fresh marker that gives every build its own digest, how a pinned
+ * version names its image, and the steps every mode's scenario takes alike
+ * (a new digest not on this host; a broken digest rolled back and marked).
  * @module
  */
+import assert from "node:assert/strict";
 import { daxRunner } from "../../lib/process.ts";
-import { LocalRegistry } from "./_registry.ts";
+import { LocalRegistry, type Pushed } from "./_registry.ts";
+import { outcomeLines, type Scene } from "./_scene.ts";
 
 /**
  * A stack running `image` that exits at once when the image holds `/bad`; its
@@ -78,3 +82,49 @@ export async function withRegistry(
 
 /** A marker for {@link LocalRegistry.push}: a new image, so a new digest. */
 export const marker = (): string => crypto.randomUUID().slice(0, 8);
+
+/** `HOST/REPO@DIGEST`: how a pinned copy names the image. */
+export const pinned = (p: Pushed): string => `${p.ref.replace(/:[^/:]*$/, "")}@${p.digest}`;
+
+/** `image app: OLD… → NEW…` as the plan and the outcome say it. */
+export const moved = (from: Pushed, to: Pushed): string =>
+  `image app: ${from.digest.slice(0, 19)}… → ${to.digest.slice(0, 19)}…`;
+
+/** The `image SERVICE DIGEST IMAGE` line of stack `name`'s version.txt, if any. */
+export async function pinLine(
+  s: Scene,
+  name: string,
+  folder?: string,
+): Promise<string | undefined> {
+  return (await s.version(name, folder)).find((l) => l.startsWith("image "));
+}
+
+/**
+ * Pushes a new image behind `repo:stable` and forgets it locally, so the
+ * next deploy must pull it by digest.
+ */
+export async function pushNotHere(registry: LocalRegistry, repo: string): Promise<Pushed> {
+  const pushed = await registry.push(repo, "stable", marker());
+  await registry.forget(pushed);
+  return pushed;
+}
+
+/**
+ * Pushes a broken image behind `repo:stable`, runs, and asserts that stack
+ * `name` was rolled back (exit 1) and marked bad with that digest. Returns
+ * the broken image.
+ */
+export async function rollsBackBroken(
+  registry: LocalRegistry,
+  s: Scene,
+  name: string,
+  repo: string,
+): Promise<Pushed> {
+  const broken = await registry.push(repo, "stable", marker(), true);
+  const run = await s.run();
+  assert.equal(run.code, 1);
+  assert.equal(outcomeLines(run)[0]?.result, "rolled_back", run.stderr);
+  const mark = (await s.bad())[name];
+  assert.deepEqual(mark?.images, [{ service: "app", image: broken.ref, digest: broken.digest }]);
+  return broken;
+}

@@ -12,7 +12,15 @@
  */
 import assert from "node:assert/strict";
 import { SKIP_DOCKER } from "./_docker.ts";
-import { imageCompose, marker, runningImages, withRegistry } from "./_images.ts";
+import {
+  imageCompose,
+  marker,
+  moved,
+  pushNotHere,
+  rollsBackBroken,
+  runningImages,
+  withRegistry,
+} from "./_images.ts";
 import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
 
 const ignore = SKIP_DOCKER;
@@ -37,17 +45,9 @@ Deno.test({
         assert.equal(version[2], `image app ${v1.digest} ${v1.ref}`);
 
         // A new digest behind the same tag, not on this host: the deploy pulls it by digest.
-        const v2 = await registry.push(repo, "stable", marker());
-        await registry.forget(v2);
+        const v2 = await pushNotHere(registry, repo);
         const dry = await s.run(["--dry-run"]);
-        assert.match(
-          dry.stdout,
-          new RegExp(
-            `${name}\\s+changed\\s.*\\simage app: ${v1.digest.slice(0, 19)}… → ${
-              v2.digest.slice(0, 19)
-            }…`,
-          ),
-        );
+        assert.match(dry.stdout, new RegExp(`${name}\\s+changed\\s.*\\s${moved(v1, v2)}`));
         const second = await s.run();
         assert.equal(second.code, 0, second.stderr);
         assert.deepEqual(
@@ -56,9 +56,7 @@ Deno.test({
         );
         assert.match(
           outcomeLines(second)[0]?.message ?? "",
-          new RegExp(
-            `^healthy \\(image app: ${v1.digest.slice(0, 19)}… → ${v2.digest.slice(0, 19)}…\\)$`,
-          ),
+          new RegExp(`^healthy \\(${moved(v1, v2)}\\)$`),
         );
         assert.deepEqual(await runningImages(name), [v2.id]);
         assert.equal((await s.version(name))[2], `image app ${v2.digest} ${v2.ref}`);
@@ -70,15 +68,9 @@ Deno.test({
         assert.deepEqual([same.code, same.stdout, same.stderr], [0, "", ""]);
 
         // A broken digest: back on v2 exactly, though the local tag now names the broken image.
-        const v3 = await registry.push(repo, "stable", marker(), true);
-        const broken = await s.run();
-        assert.equal(broken.code, 1);
-        const [rolled] = outcomeLines(broken);
-        assert.equal(rolled?.result, "rolled_back");
+        const v3 = await rollsBackBroken(registry, s, name, repo);
         assert.deepEqual(await runningImages(name), [v2.id]);
         assert.notEqual(v3.id, v2.id);
-        const mark = (await s.bad())[name];
-        assert.deepEqual(mark?.images, [{ service: "app", image: v3.ref, digest: v3.digest }]);
         assert.equal((await s.version(name))[2], `image app ${v2.digest} ${v2.ref}`);
 
         // The bad digest is not tried again (and, right after the rollback, not told again).

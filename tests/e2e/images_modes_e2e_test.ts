@@ -16,28 +16,20 @@ import { downProject, SKIP_DOCKER } from "./_docker.ts";
 import {
   imageCompose,
   marker,
+  moved,
+  pinLine,
+  pinned,
+  pushNotHere,
+  rollsBackBroken,
   runningImages,
   runningRefs,
   taskImages,
   withRegistry,
 } from "./_images.ts";
-import type { Pushed } from "./_registry.ts";
-import { outcomeLines, type Scene, stackFiles, withScene } from "./_scene.ts";
+import { outcomeLines, stackFiles, withScene } from "./_scene.ts";
 import { removeStack, withSwarm } from "./_swarm.ts";
 
 const ignore = SKIP_DOCKER;
-
-/** `HOST/REPO@DIGEST`: how a pinned copy names the image. */
-const pinned = (p: Pushed) => `${p.ref.replace(/:[^/:]*$/, "")}@${p.digest}`;
-
-/** The `image SERVICE DIGEST IMAGE` line of a version.txt, if any. */
-async function pinLine(s: Scene, name: string, folder?: string): Promise<string | undefined> {
-  return (await s.version(name, folder)).find((l) => l.startsWith("image "));
-}
-
-/** `image app: OLD… → NEW…` as the plan and the outcome say it. */
-const moved = (from: Pushed, to: Pushed) =>
-  `image app: ${from.digest.slice(0, 19)}… → ${to.digest.slice(0, 19)}…`;
 
 Deno.test({
   name:
@@ -59,8 +51,7 @@ Deno.test({
           assert.equal(await pinLine(s, name), `image app ${v1.digest} ${v1.ref}`);
 
           // A new digest, not on this host: the canary copy runs it pinned, then goes live.
-          const v2 = await registry.push(repo, "stable", marker());
-          await registry.forget(v2);
+          const v2 = await pushNotHere(registry, repo);
           const second = await s.run();
           assert.equal(second.code, 0, second.stderr);
           const [deployed] = outcomeLines(second);
@@ -80,14 +71,9 @@ Deno.test({
           assert.deepEqual([same.code, same.stdout, same.stderr], [0, "", ""]);
 
           // A broken digest: its copy is removed, the live copy on v2 never stopped.
-          const v3 = await registry.push(repo, "stable", marker(), true);
-          const broken = await s.run();
-          assert.equal(broken.code, 1);
-          assert.equal(outcomeLines(broken)[0]?.result, "rolled_back", broken.stderr);
+          await rollsBackBroken(registry, s, name, repo);
           assert.deepEqual(await runningImages(peer), [v2.id]);
           assert.deepEqual(await runningImages(name), []);
-          const mark = (await s.bad())[name];
-          assert.deepEqual(mark?.images, [{ service: "app", image: v3.ref, digest: v3.digest }]);
           assert.equal(await pinLine(s, name), `image app ${v2.digest} ${v2.ref}`);
 
           // Not tried again.
@@ -154,8 +140,7 @@ Deno.test({
             assert.equal(await serviceImage(service), pinned(v1));
             assert.deepEqual(await taskImages(service), [v1.id]);
 
-            const v2 = await registry.push(repo, "stable", marker());
-            await registry.forget(v2);
+            const v2 = await pushNotHere(registry, repo);
             const second = await s.run();
             assert.equal(second.code, 0, second.stderr);
             const [deployed] = outcomeLines(second);
@@ -169,14 +154,9 @@ Deno.test({
             assert.deepEqual([same.code, same.stdout, same.stderr], [0, "", ""]);
 
             // A broken digest: Swarm gets the good copy back, pinned to v2, not the tag (v3 now).
-            const v3 = await registry.push(repo, "stable", marker(), true);
-            const broken = await s.run();
-            assert.equal(broken.code, 1);
-            assert.equal(outcomeLines(broken)[0]?.result, "rolled_back", broken.stderr);
+            await rollsBackBroken(registry, s, name, repo);
             assert.equal(await serviceImage(service), pinned(v2));
             assert.deepEqual(await taskImages(service), [v2.id]);
-            const mark = (await s.bad())[name];
-            assert.deepEqual(mark?.images, [{ service: "app", image: v3.ref, digest: v3.digest }]);
             assert.equal(await pinLine(s, name), `image app ${v2.digest} ${v2.ref}`);
 
             const skipped = await s.run();

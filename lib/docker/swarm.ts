@@ -12,7 +12,8 @@ import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { formatDuration } from "../duration.ts";
 import { type Runner, tail } from "../process.ts";
 import { ENGINE_TIMEOUT_MS } from "./containers.ts";
-import { type Engine, engineMessage, type EngineRequest } from "./engine.ts";
+import { Buffer } from "node:buffer";
+import { type Engine, engineMessage, type EngineReply, type EngineRequest } from "./engine.ts";
 import type { ResourceKind } from "./resources.ts";
 
 /** The label Swarm puts on every object of a stack. */
@@ -195,20 +196,17 @@ const Created = z.object({ ID: z.string() });
 
 const ConfigObject = z.object({ ID: z.string(), Spec: z.object({ Data: z.string() }) });
 
-/** `text` as the base64 of its UTF-8 bytes, as the engine takes a config's content. */
-function base64Text(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+/**
+ * The engine path of image, network, volume, config or secret `name` (an
+ * image's `HOST:PORT/REPO:TAG` keeps its slashes).
+ */
+function objectPath(kind: ResourceKind | SwarmObjectKind, name: string): string {
+  return `/${kind}s/${name.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/** The UTF-8 text of a config's base64 content; a content that is no text reads as "". */
-function textOf(base64: string): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(
-      Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
-    );
-  } catch {
-    return "";
-  }
+/** A refusal of the engine, in the words of the CLI command `verb` it stands for. */
+function refused(verb: string, reply: EngineReply): ComposeError {
+  return new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
 }
 
 /** The engine's filter of objects labelled as stack `stack`'s. */
@@ -297,13 +295,11 @@ export class Swarm {
 
   /** Removes config or secret `name`; see {@link ObjectRemoval}. */
   async removeObject(kind: SwarmObjectKind, name: string): Promise<ObjectRemoval> {
-    const path = `/${kind}s/${encodeURIComponent(name)}`;
-    const reply = await this.#engine.request({ method: "DELETE", path });
+    const reply = await this.#engine.request({ method: "DELETE", path: objectPath(kind, name) });
     if (reply.status < 300) return "removed";
     if (reply.status === 404) return "gone";
-    const message = engineMessage(reply);
-    if (/\bis in use\b/.test(message)) return "in_use";
-    throw new ComposeError(`docker ${kind} rm ${name} failed: ${message}`);
+    if (/\bis in use\b/.test(engineMessage(reply))) return "in_use";
+    throw refused(`${kind} rm ${name}`, reply);
   }
 
   /**
@@ -315,25 +311,20 @@ export class Swarm {
     labels: Record<string, string>,
     data: string,
   ): Promise<{ id: string } | "exists"> {
-    const body = { Name: name, Labels: labels, Data: base64Text(data) };
+    const body = { Name: name, Labels: labels, Data: Buffer.from(data).toString("base64") };
     const reply = await this.#engine.request({ method: "POST", path: "/configs/create", body });
     if (reply.status === 409) return "exists";
-    if (reply.status >= 300) {
-      throw new ComposeError(`docker config create ${name} failed: ${engineMessage(reply)}`);
-    }
+    if (reply.status >= 300) throw refused(`config create ${name}`, reply);
     return { id: narrow(Created, reply.body, `answer to creating config ${name}`).ID };
   }
 
   /** Config `name` (or ID): its ID and its content as text; `undefined` when there is none. */
   async readConfig(name: string): Promise<{ id: string; data: string } | undefined> {
-    const path = `/configs/${encodeURIComponent(name)}`;
-    const reply = await this.#engine.request({ method: "GET", path });
+    const reply = await this.#engine.request({ method: "GET", path: objectPath("config", name) });
     if (reply.status === 404) return undefined;
-    if (reply.status !== 200) {
-      throw new ComposeError(`docker config inspect ${name} failed: ${engineMessage(reply)}`);
-    }
+    if (reply.status !== 200) throw refused(`config inspect ${name}`, reply);
     const config = narrow(ConfigObject, reply.body, `config ${name}`);
-    return { id: config.ID, data: textOf(config.Spec.Data) };
+    return { id: config.ID, data: Buffer.from(config.Spec.Data, "base64").toString() };
   }
 
   /**
@@ -343,12 +334,11 @@ export class Swarm {
   async missing(kind: ResourceKind, names: readonly string[]): Promise<string[]> {
     const unique = [...new Set(names)];
     const found = await Promise.all(unique.map(async (name) => {
-      const path = `/${kind}s/${name.split("/").map(encodeURIComponent).join("/")}` +
-        (kind === "image" ? "/json" : "");
+      const path = objectPath(kind, name) + (kind === "image" ? "/json" : "");
       const reply = await this.#engine.request({ method: "GET", path });
       if (reply.status === 404) return false;
       if (reply.status === 200) return true;
-      throw new ComposeError(`docker ${kind} inspect ${name} failed: ${engineMessage(reply)}`);
+      throw refused(`${kind} inspect ${name}`, reply);
     }));
     return unique.filter((_, i) => !found[i]);
   }
@@ -410,7 +400,7 @@ export class Swarm {
   async #get(path: string, query: EngineRequest["query"], verb: string): Promise<unknown> {
     const reply = await this.#engine.request({ method: "GET", path, query });
     if (reply.status === 200) return reply.body;
-    throw new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
+    throw refused(verb, reply);
   }
 
   async #call(

@@ -19,8 +19,6 @@ import {
 import { type Config, configPath, loadConfig } from "./config/mod.ts";
 import type { Deps } from "./deps.ts";
 import { acquireLock, statePaths } from "./state/mod.ts";
-import { validateCommand } from "./validate/mod.ts";
-import { initCommand } from "./init/mod.ts";
 
 /** Runs one command line to its exit code. */
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
@@ -35,16 +33,22 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     case "version":
       deps.out(versionLine(VERSION, await programOrigin(deps.runner)));
       return 0;
-    case "validate":
+    // `validate` and `init` are loaded on demand, as `watch` is: a cron `run` never
+    // calls them, and their modules cost every start-up ~15 ms.
+    case "validate": {
+      const { validateCommand } = await import("./validate/mod.ts");
       // A CI checkout has no host config: validate reads one only when --config names it.
       return await validateCommand(command, deps);
-    case "init":
+    }
+    case "init": {
+      const { initCommand } = await import("./init/mod.ts");
       // What the next run will see: the plan (which fetches the repo), then the lint of that clone.
       return await initCommand(command, deps, async (config) => {
         const plan = await main(["run", "--dry-run", "--config", config], deps);
         const lint = await main(["validate", "--config", config], deps);
         return plan !== 0 ? plan : lint;
       });
+    }
     default:
       return await withConfig(command, deps);
   }

@@ -7,6 +7,7 @@
 import { fakeRunner, silentLogger } from "./_fakes.ts";
 import { parseConfig } from "../lib/config/mod.ts";
 import type { Deps } from "../lib/deps.ts";
+import { NoEngineSocketError } from "../lib/docker/mod.ts";
 import { type DeployContext, makeDeployContext } from "../lib/deploy/mod.ts";
 import { type Head, Repo } from "../lib/repo/mod.ts";
 import { statePaths } from "../lib/state/mod.ts";
@@ -15,7 +16,10 @@ import { statePaths } from "../lib/state/mod.ts";
 export function testDeps(overrides: Partial<Deps> = {}): Deps {
   return {
     runner: fakeRunner(() => ({})),
-    engine: { request: () => Promise.reject(new Error("no engine in unit tests")) },
+    // As for an engine behind `tcp://`: reads that can go through the CLI do (the fake runner).
+    engine: {
+      request: () => Promise.reject(new NoEngineSocketError("no engine socket in unit tests")),
+    },
     fetch: () => Promise.reject(new Error("no registry in unit tests")),
     logger: silentLogger,
     env: {},

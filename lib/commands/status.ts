@@ -92,7 +92,7 @@ export async function gatherStatus(config: Config, deps: Deps): Promise<StackSta
   const bad = marks.marks;
   let projects: Map<string, ProjectSummary> | undefined;
   try {
-    projects = await listProjects(deps.runner, engineOf(config.compose));
+    projects = await listProjects(deps.runner, deps.engine, engineOf(config.compose));
   } catch (error) {
     deps.logger.warn(`cannot ask the container engine: ${errorMessage(error)}`);
   }

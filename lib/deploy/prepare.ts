@@ -151,7 +151,7 @@ async function askProjects(
   config: Config,
 ): Promise<Map<string, ProjectSummary> | DockerDownError | undefined> {
   try {
-    return await listProjects(deps.runner, engineOf(config.compose));
+    return await listProjects(deps.runner, deps.engine, engineOf(config.compose));
   } catch (error) {
     if (error instanceof DockerDownError) return error;
     deps.logger.warn(

@@ -9,12 +9,8 @@
  */
 import { formatDuration } from "../duration.ts";
 import { z } from "zod";
-import {
-  type ContainerInfo,
-  containerListArgs,
-  ENGINE_TIMEOUT_MS,
-  parseContainerList,
-} from "./containers.ts";
+import { type ContainerInfo, containerListArgs, parseContainerList } from "./containers.ts";
+import { ENGINE_TIMEOUT_MS } from "./engine.ts";
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { parseProbeSchedules, type ProbeSchedule } from "./probe_schedule.ts";
 import { type Runner, type RunResult, tail } from "../process.ts";

@@ -6,11 +6,10 @@
  * share.
  * @module
  */
+import { z } from "zod";
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { type Runner, tail } from "../process.ts";
-
-/** How long a quick engine call (`ps`, `inspect`, `network`) may take. */
-export const ENGINE_TIMEOUT_MS = 60_000;
+import { type Engine, ENGINE_TIMEOUT_MS, engineGet, NoEngineSocketError } from "./engine.ts";
 
 /** One container of a project, as `compose ps` and `docker ps` report it. */
 export interface ContainerInfo {
@@ -127,11 +126,53 @@ export interface ProjectSummary {
 
 /** Parses `PROJECT<TAB>STATE…` lines into a summary per project. */
 export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
+  return summarise(
+    stdout.split("\n").flatMap((raw, i) => parseContainerLine(raw, i + 1) ?? []),
+  );
+}
+
+/** One container as the engine's `GET /containers/json` lists it (the fields read). */
+const ApiContainer = z.object({
+  Id: z.string(),
+  Names: z.array(z.string()),
+  State: z.string(),
+  Status: z.string(),
+  Labels: z.record(z.string(), z.string()).nullish(),
+});
+
+/**
+ * Parses the engine's `GET /containers/json` answer into the same lines as
+ * `docker ps --format CONTAINER_FORMAT` (a short ID and a name without its
+ * `/`, as the CLI prints them), then a summary per project.
+ */
+export function parseApiProjectList(body: unknown): Map<string, ProjectSummary> {
+  const parsed = z.array(ApiContainer).safeParse(body);
+  if (!parsed.success) {
+    throw new ComposeError(
+      `cannot read the engine's container list: ${z.prettifyError(parsed.error)}`,
+    );
+  }
+  return summarise(parsed.data.map((c) => {
+    const label = (key: string) => c.Labels?.[`com.docker.compose.${key}`] ?? "";
+    const container = {
+      id: c.Id.slice(0, 12),
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      service: label("service"),
+      state: c.State,
+      ...parseStatus(c.Status),
+    };
+    return {
+      project: label("project"),
+      oneOff: label("oneoff") === "True",
+      workingDir: label("project.working_dir"),
+      container,
+    };
+  }));
+}
+
+function summarise(lines: readonly ContainerLine[]): Map<string, ProjectSummary> {
   const projects = new Map<string, ProjectSummary>();
-  for (const [i, raw] of stdout.split("\n").entries()) {
-    const line = parseContainerLine(raw, i + 1);
-    if (line === undefined) continue;
-    const { project, container, workingDir } = line;
+  for (const { project, container, workingDir } of lines) {
     const summary = projects.get(project) ??
       { project, containers: 0, running: 0, list: [], workingDir };
     summary.containers += 1;
@@ -142,11 +183,30 @@ export function parseProjectList(stdout: string): Map<string, ProjectSummary> {
   return projects;
 }
 
-/** Lists every compose project with containers on the host, in one `ps -a` call. */
+/**
+ * Lists every compose project with containers on the host in one call: a
+ * request to docker's API when the engine is on a local socket (a few ms,
+ * where `docker ps` is a CLI process that competes with the run's `git fetch`
+ * for the CPU), else `ENGINE ps -a` (podman, or a `tcp://`/`ssh://` engine).
+ */
 export async function listProjects(
   runner: Runner,
+  api: Engine,
   engine = "docker",
 ): Promise<Map<string, ProjectSummary>> {
+  if (engine === "docker") {
+    try {
+      return parseApiProjectList(
+        await engineGet(api, "/containers/json", {
+          all: "true",
+          filters: { label: ["com.docker.compose.project"] },
+        }, "ps"),
+      );
+    } catch (error) {
+      // No socket here (a `docker` that is podman's, say): the CLI knows the way, or says why not.
+      if (!(error instanceof NoEngineSocketError || error instanceof DockerDownError)) throw error;
+    }
+  }
   const r = await runner.run([
     engine,
     "ps",

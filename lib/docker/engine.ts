@@ -12,14 +12,17 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ComposeError, DockerDownError } from "../errors.ts";
 import { formatDuration } from "../duration.ts";
-import { ENGINE_TIMEOUT_MS } from "./containers.ts";
+
+/** How long a quick engine call (an API request, `ps`, `inspect`, `network`) may take. */
+export const ENGINE_TIMEOUT_MS = 60_000;
 
 /**
- * The API version asked for: Docker 25's, the oldest the docker CLI that
- * autostack needs speaks (`docker stack config`), and the oldest Docker 29
- * still answers.
+ * The API version asked for first: Docker 25's, the oldest Docker 29 still
+ * answers. An older engine says it is too new and which version it speaks
+ * (its `API-Version` header); that one is asked from then on, as the docker
+ * CLI negotiates (the container list must work down to Docker 20.10).
  */
-export const ENGINE_API_VERSION = "v1.44";
+export const ENGINE_API_VERSION = "1.44";
 
 /** The engine's socket when neither `DOCKER_HOST` nor a context names another. */
 export const DEFAULT_SOCKET = "/var/run/docker.sock";
@@ -49,6 +52,13 @@ export interface Engine {
   /** Sends `request`; throws {@link DockerDownError} when the engine does not answer. */
   request(request: EngineRequest): Promise<EngineReply>;
 }
+
+/**
+ * The engine is not on a unix socket autostack can speak to (`DOCKER_HOST` is
+ * `tcp://` or `ssh://`, or a non-default context is current): the CLI, which
+ * knows how to reach it, is the way there.
+ */
+export class NoEngineSocketError extends ComposeError {}
 
 /** Where the engine is: a unix socket, or why autostack cannot speak to it. */
 export type EngineEndpoint =
@@ -86,14 +96,32 @@ export function currentContext(text: string | undefined): string | undefined {
   }
 }
 
-/** The URL of `request` (the host part is ignored on a socket). Pure. */
-export function engineUrl(request: EngineRequest): string {
+/** The URL of `request` in API `version` (the host part is ignored on a socket). Pure. */
+export function engineUrl(request: EngineRequest, version = ENGINE_API_VERSION): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(request.query ?? {})) {
     params.set(key, typeof value === "string" ? value : JSON.stringify(value));
   }
   const query = params.size > 0 ? `?${params}` : "";
-  return `http://docker/${ENGINE_API_VERSION}${request.path}${query}`;
+  return `http://docker/v${version}${request.path}${query}`;
+}
+
+/**
+ * The version to ask again in when an engine refused `asked` as too new: the
+ * one its `API-Version` header names, when that is older; else `undefined`.
+ * Pure.
+ */
+export function olderApiVersion(
+  status: number,
+  header: string | null,
+  asked: string,
+): string | undefined {
+  const speaks = /^(\d+)\.(\d+)$/.exec(header ?? "");
+  const wanted = /^(\d+)\.(\d+)$/.exec(asked);
+  if (status !== 400 || !speaks || !wanted) return undefined;
+  const older = Number(speaks[1]) < Number(wanted[1]) ||
+    (speaks[1] === wanted[1] && Number(speaks[2]) < Number(wanted[2]));
+  return older ? header! : undefined;
 }
 
 const ErrorBody = z.object({ message: z.string() });
@@ -102,6 +130,23 @@ const ErrorBody = z.object({ message: z.string() });
 export function engineMessage(reply: EngineReply): string {
   const parsed = ErrorBody.safeParse(reply.body);
   return parsed.success ? parsed.data.message : `HTTP ${reply.status}`;
+}
+
+/** A refusal of the engine, in the words of the CLI command `verb` it stands for. */
+export function engineRefused(verb: string, reply: EngineReply): ComposeError {
+  return new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
+}
+
+/** The body of `GET path`; any answer but 200 is {@link engineRefused} as `verb`. */
+export async function engineGet(
+  engine: Engine,
+  path: string,
+  query: EngineRequest["query"],
+  verb: string,
+): Promise<unknown> {
+  const reply = await engine.request({ method: "GET", path, query });
+  if (reply.status === 200) return reply.body;
+  throw engineRefused(verb, reply);
 }
 
 /**
@@ -118,24 +163,37 @@ export function socketEngine(env: Record<string, string | undefined>): Engine {
       : await Deno.readTextFile(join(dir, "config.json")).catch(() => undefined);
     return engineEndpoint(env.DOCKER_HOST, env.DOCKER_CONTEXT || currentContext(text));
   };
+  let version = ENGINE_API_VERSION;
   return {
     async request(request) {
       const where = await (endpoint ??= find());
       if (where.kind === "unsupported") {
-        throw new ComposeError(
+        throw new NoEngineSocketError(
           `swarm stacks need the engine's unix socket: ${where.why} (run autostack on a manager)`,
         );
       }
-      return await overSocket(where.path, request);
+      const reply = await overSocket(where.path, request, version);
+      const older = olderApiVersion(reply.status, reply.apiVersion, version);
+      if (older === undefined) return { status: reply.status, body: reply.body };
+      version = older;
+      const again = await overSocket(where.path, request, version);
+      return { status: again.status, body: again.body };
     },
   };
 }
 
-/** One request over the socket at `path`, on a connection of its own. */
-async function overSocket(path: string, request: EngineRequest): Promise<EngineReply> {
+/**
+ * One request in API `version` over the socket at `path`, on a connection of
+ * its own; with the engine's `API-Version` header.
+ */
+async function overSocket(
+  path: string,
+  request: EngineRequest,
+  version: string,
+): Promise<EngineReply & { apiVersion: string | null }> {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   try {
-    const response = await fetch(engineUrl(request), {
+    const response = await fetch(engineUrl(request, version), {
       client,
       method: request.method,
       headers: request.body === undefined ? {} : { "content-type": "application/json" },
@@ -143,6 +201,11 @@ async function overSocket(path: string, request: EngineRequest): Promise<EngineR
       signal: AbortSignal.timeout(ENGINE_TIMEOUT_MS),
     });
     const text = await response.text();
+    const apiVersion = response.headers.get("api-version");
+    // A refusal of the version is asked again (its words, JSON or not, are not needed).
+    if (olderApiVersion(response.status, apiVersion, version) !== undefined) {
+      return { status: response.status, body: undefined, apiVersion };
+    }
     let body: unknown;
     try {
       body = text.trim() === "" ? undefined : JSON.parse(text);
@@ -151,7 +214,7 @@ async function overSocket(path: string, request: EngineRequest): Promise<EngineR
         `cannot read the engine's answer to ${request.method} ${request.path}: not JSON`,
       );
     }
-    return { status: response.status, body };
+    return { status: response.status, body, apiVersion };
   } catch (error) {
     if (error instanceof ComposeError) throw error;
     if (error instanceof DOMException && error.name === "TimeoutError") {

@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
-import { ENGINE_TIMEOUT_MS } from "./containers.ts";
+import { ENGINE_TIMEOUT_MS } from "./engine.ts";
 import { type Runner, tail } from "../process.ts";
 
 /** One container's endpoint on a network it shares with other projects. */

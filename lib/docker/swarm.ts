@@ -11,9 +11,15 @@ import { z } from "zod";
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { formatDuration } from "../duration.ts";
 import { type Runner, tail } from "../process.ts";
-import { ENGINE_TIMEOUT_MS } from "./containers.ts";
 import { Buffer } from "node:buffer";
-import { type Engine, engineMessage, type EngineReply, type EngineRequest } from "./engine.ts";
+import {
+  type Engine,
+  ENGINE_TIMEOUT_MS,
+  engineGet,
+  engineMessage,
+  engineRefused,
+  type EngineRequest,
+} from "./engine.ts";
 import type { ResourceKind } from "./resources.ts";
 
 /** The label Swarm puts on every object of a stack. */
@@ -204,11 +210,6 @@ function objectPath(kind: ResourceKind | SwarmObjectKind, name: string): string 
   return `/${kind}s/${name.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/** A refusal of the engine, in the words of the CLI command `verb` it stands for. */
-function refused(verb: string, reply: EngineReply): ComposeError {
-  return new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
-}
-
 /** The engine's filter of objects labelled as stack `stack`'s. */
 function stackFilter(stack: string): Record<string, string[]> {
   return { label: [`${STACK_LABEL}=${stack}`] };
@@ -299,7 +300,7 @@ export class Swarm {
     if (reply.status < 300) return "removed";
     if (reply.status === 404) return "gone";
     if (/\bis in use\b/.test(engineMessage(reply))) return "in_use";
-    throw refused(`${kind} rm ${name}`, reply);
+    throw engineRefused(`${kind} rm ${name}`, reply);
   }
 
   /**
@@ -314,7 +315,7 @@ export class Swarm {
     const body = { Name: name, Labels: labels, Data: Buffer.from(data).toString("base64") };
     const reply = await this.#engine.request({ method: "POST", path: "/configs/create", body });
     if (reply.status === 409) return "exists";
-    if (reply.status >= 300) throw refused(`config create ${name}`, reply);
+    if (reply.status >= 300) throw engineRefused(`config create ${name}`, reply);
     return { id: narrow(Created, reply.body, `answer to creating config ${name}`).ID };
   }
 
@@ -322,7 +323,7 @@ export class Swarm {
   async readConfig(name: string): Promise<{ id: string; data: string } | undefined> {
     const reply = await this.#engine.request({ method: "GET", path: objectPath("config", name) });
     if (reply.status === 404) return undefined;
-    if (reply.status !== 200) throw refused(`config inspect ${name}`, reply);
+    if (reply.status !== 200) throw engineRefused(`config inspect ${name}`, reply);
     const config = narrow(ConfigObject, reply.body, `config ${name}`);
     return { id: config.ID, data: Buffer.from(config.Spec.Data, "base64").toString() };
   }
@@ -338,7 +339,7 @@ export class Swarm {
       const reply = await this.#engine.request({ method: "GET", path });
       if (reply.status === 404) return false;
       if (reply.status === 200) return true;
-      throw refused(`${kind} inspect ${name}`, reply);
+      throw engineRefused(`${kind} inspect ${name}`, reply);
     }));
     return unique.filter((_, i) => !found[i]);
   }
@@ -397,10 +398,8 @@ export class Swarm {
   }
 
   /** A GET of the engine; a refusal throws in the words of the CLI `verb` it stands for. */
-  async #get(path: string, query: EngineRequest["query"], verb: string): Promise<unknown> {
-    const reply = await this.#engine.request({ method: "GET", path, query });
-    if (reply.status === 200) return reply.body;
-    throw refused(verb, reply);
+  #get(path: string, query: EngineRequest["query"], verb: string): Promise<unknown> {
+    return engineGet(this.#engine, path, query, verb);
   }
 
   async #call(

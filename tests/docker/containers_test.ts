@@ -1,12 +1,17 @@
 /**
- * Unit tests of the per-host project list (one `docker ps` per run).
+ * Unit tests of the per-host project list (one engine call per run: the API,
+ * else `docker ps`).
  * @module
  */
-import { DockerDownError, HostError } from "../../lib/errors.ts";
-import { fakeRunner } from "../_fakes.ts";
+import { ComposeError, DockerDownError, HostError } from "../../lib/errors.ts";
+import { fakeEngine, fakeRunner } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../../lib/docker/mod.ts";
-import { ComposeError } from "../../lib/errors.ts";
+import {
+  CONTAINER_FORMAT,
+  listProjects,
+  NoEngineSocketError,
+  parseProjectList,
+} from "../../lib/docker/mod.ts";
 
 Deno.test("parseProjectList() counts containers and running ones per project", () => {
   const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";
@@ -57,7 +62,7 @@ Deno.test("parseProjectList() throws a ComposeError on a line without a project"
 
 Deno.test("listProjects() makes one ps call filtered by the compose project label", async () => {
   const runner = fakeRunner(() => ({ stdout: "web\trunning\n" }));
-  const projects = await listProjects(runner, "podman");
+  const projects = await listProjects(runner, fakeEngine(), "podman");
   assert.deepEqual(runner.calls.map((c) => c.cmd), [[
     "podman",
     "ps",
@@ -72,7 +77,10 @@ Deno.test("listProjects() makes one ps call filtered by the compose project labe
 
 Deno.test("listProjects() throws a ComposeError when the engine fails", async () => {
   const runner = fakeRunner(() => ({ code: 1, stderr: "unknown flag: --filter\n" }));
-  await assert.rejects(() => listProjects(runner), /docker ps failed \(exit 1\): unknown flag/);
+  await assert.rejects(
+    () => listProjects(runner, noSocket),
+    /docker ps failed \(exit 1\): unknown flag/,
+  );
 });
 
 Deno.test("listProjects() throws a DockerDownError, a host fault, when the daemon does not answer", async () => {
@@ -81,9 +89,91 @@ Deno.test("listProjects() throws a DockerDownError, a host fault, when the daemo
     stderr:
       "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n",
   }));
-  await assert.rejects(() => listProjects(runner), (e: unknown) => {
+  await assert.rejects(() => listProjects(runner, noSocket), (e: unknown) => {
     assert.ok(e instanceof DockerDownError && e instanceof HostError);
     assert.match(e.message, /^Docker does not answer: Cannot connect/);
     return true;
   });
+});
+
+const noSocket = { request: () => Promise.reject(new NoEngineSocketError("DOCKER_HOST=tcp://h")) };
+
+/** An engine container as `GET /containers/json` lists it. */
+function apiContainer(project: string, state: string, status: string, extra: object = {}) {
+  return {
+    Id: "0123456789abcdef0123",
+    Names: [`/${project}-web-1`],
+    State: state,
+    Status: status,
+    Labels: {
+      "com.docker.compose.project": project,
+      "com.docker.compose.service": "web",
+      "com.docker.compose.oneoff": "False",
+      "com.docker.compose.project.working_dir": `/srv/${project}`,
+    },
+    ...extra,
+  };
+}
+
+Deno.test("listProjects() asks docker's API once, filtered by the compose project label, and runs no process", async () => {
+  const runner = fakeRunner(() => ({ code: 1, stderr: "not called" }));
+  const engine = fakeEngine(() => ({
+    body: [
+      apiContainer("web", "running", "Up 3 minutes (healthy)"),
+      apiContainer("web", "exited", "Exited (137) 2 seconds ago"),
+      apiContainer("db", "running", "Up 1 second"),
+    ],
+  }));
+  const projects = await listProjects(runner, engine);
+  assert.deepEqual(engine.calls, [{
+    method: "GET",
+    path: "/containers/json",
+    query: { all: "true", filters: { label: ["com.docker.compose.project"] } },
+  }]);
+  assert.equal(runner.calls.length, 0);
+  const web = projects.get("web");
+  assert.deepEqual([web?.containers, web?.running, web?.workingDir], [2, 1, "/srv/web"]);
+  assert.deepEqual(web?.list, [
+    {
+      id: "0123456789ab",
+      name: "web-web-1",
+      service: "web",
+      state: "running",
+      health: "healthy",
+      exitCode: 0,
+    },
+    {
+      id: "0123456789ab",
+      name: "web-web-1",
+      service: "web",
+      state: "exited",
+      health: "",
+      exitCode: 137,
+    },
+  ]);
+  assert.equal(projects.get("db")?.running, 1);
+});
+
+Deno.test("listProjects() goes through `docker ps` when the engine is not on a socket or does not answer there", async () => {
+  const down = {
+    request: () => Promise.reject(new DockerDownError("cannot reach the engine at /x.sock")),
+  };
+  for (const engine of [noSocket, down]) {
+    const runner = fakeRunner(() => ({ stdout: "web\trunning\n" }));
+    const projects = await listProjects(runner, engine);
+    assert.deepEqual(runner.calls.map((c) => c.cmd[1]), ["ps"]);
+    assert.equal(projects.get("web")?.running, 1);
+  }
+});
+
+Deno.test("listProjects() names the engine's refusal and an answer it cannot read", async () => {
+  const runner = fakeRunner(() => ({ stdout: "" }));
+  await assert.rejects(
+    () => listProjects(runner, fakeEngine(() => ({ status: 500, body: { message: "boom" } }))),
+    (e: unknown) => e instanceof ComposeError && e.message === "docker ps failed: boom",
+  );
+  await assert.rejects(
+    () => listProjects(runner, fakeEngine(() => ({ body: [{ Id: 1 }] }))),
+    /cannot read the engine's container list: .*Id/s,
+  );
 });

@@ -9,6 +9,9 @@ import {
   Compose,
   describeFaults,
   listProjects,
+  NoEngineSocketError,
+  type ProjectSummary,
+  socketEngine,
   type Verdict,
   waitHealthy,
 } from "../../lib/docker/mod.ts";
@@ -180,7 +183,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "listProjects() sees a compose project and counts its running containers",
+  name:
+    "listProjects() sees a compose project and counts its running containers, the same through the API and the CLI",
   ignore,
   fn: () =>
     withComposeProject(
@@ -188,10 +192,19 @@ Deno.test({
       async (p) => {
         await compose.up(p.target);
         await waitHealthy(deps(), p.target, 10_000);
-        const projects = await listProjects(daxRunner);
-        const seen = projects.get(p.name);
+        // Through the engine's API (its socket), and through `docker ps` (as for a `tcp://` engine).
+        const api = await listProjects(daxRunner, socketEngine(Deno.env.toObject()));
+        const cli = await listProjects(daxRunner, {
+          request: () => Promise.reject(new NoEngineSocketError("tcp://")),
+        });
+        const seen = api.get(p.name);
         assert.deepEqual([seen?.project, seen?.containers, seen?.running], [p.name, 2, 1]);
         assert.deepEqual(seen?.list.map((c) => c.service).sort(), ["once", "web"]);
+        assert.equal(seen?.workingDir, p.dir);
+        const byName = (s?: ProjectSummary) =>
+          s?.list.toSorted((a, b) => a.name.localeCompare(b.name));
+        assert.deepEqual(byName(seen), byName(cli.get(p.name)));
+        assert.equal(seen?.workingDir, cli.get(p.name)?.workingDir);
       },
     ),
 });

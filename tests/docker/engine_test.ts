@@ -45,13 +45,16 @@ Deno.test("currentContext() reads the docker config's currentContext, none when 
 Deno.test("engineUrl() puts the API version first (1.44 unless told) and sends filters as JSON", () => {
   assert.equal(
     engineUrl({ method: "GET", path: "/tasks", query: { filters: { service: ["a"] } } }),
-    "http://docker/v1.44/tasks?filters=%7B%22service%22%3A%5B%22a%22%5D%7D",
+    "http://127.0.0.1/v1.44/tasks?filters=%7B%22service%22%3A%5B%22a%22%5D%7D",
   );
   assert.equal(
     engineUrl({ method: "DELETE", path: "/configs/x" }),
-    "http://docker/v1.44/configs/x",
+    "http://127.0.0.1/v1.44/configs/x",
   );
-  assert.equal(engineUrl({ method: "GET", path: "/tasks" }, "1.41"), "http://docker/v1.41/tasks");
+  assert.equal(
+    engineUrl({ method: "GET", path: "/tasks" }, "1.41"),
+    "http://127.0.0.1/v1.41/tasks",
+  );
 });
 
 Deno.test("olderApiVersion() asks again only in an older version an engine named when it refused", () => {

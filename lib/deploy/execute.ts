@@ -130,7 +130,8 @@ async function deploy(ctx: DeployContext, item: DeployItem): Promise<Outcome> {
   const method = item.settings.method === "canary" ? "simple" : item.settings.method;
   try {
     // The files of the old and new version, which the deploy clears from the running copy:
-    // listed by git (once per tree, kept by the Repo) while the preflight asks Docker.
+    // the new one's from the sync's listing, the old one's by git while the preflight asks
+    // Docker (once per tree, kept by the Repo).
     for (const tree of [item.deployed?.tree, item.stack.tree]) if (tree) ctx.repo.filesOf(tree);
     // Before the preflight: a version whose secrets do not decrypt touches nothing.
     const secrets = await decryptSecrets(ctx, item);

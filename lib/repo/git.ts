@@ -112,6 +112,7 @@ export function deployRefspec(branch: string | undefined): string {
 /** A git working copy driven through an injected {@link Runner}. */
 export class Repo {
   readonly #files = new Map<string, Promise<string[] | undefined>>();
+  #listed?: { root: string; entries: readonly TreeEntry[]; trees: Map<string, string> };
 
   /**
    * @param runner runs `git`; @param dir the clone's folder; @param askpass the
@@ -266,19 +267,44 @@ export class Repo {
     }
   }
 
+  /**
+   * Remembers `entries`, the whole listing of root tree `root` (the sync's):
+   * the files of that tree or of any folder in it are then read from it
+   * instead of asking git again.
+   */
+  remember(root: string, entries: readonly TreeEntry[]): void {
+    const trees = new Map(entries.filter((e) => e.type === "tree").map((e) => [e.hash, e.path]));
+    this.#listed = { root, entries, trees };
+  }
+
   /** The files of a tree (relative paths), or `undefined` when it is unknown here. */
   filesOf(tree: string): Promise<string[] | undefined> {
     // A tree hash names its content for good: each tree is listed once per
     // Repo, however many steps (clear, switch, restore) ask for it.
     let files = this.#files.get(tree);
     if (files === undefined) {
-      files = this.git(["ls-tree", "-r", "-z", "--name-only", tree]).then(
-        (out) => out.split("\0").filter((p) => p !== ""),
-        () => undefined,
-      );
+      const listed = this.#listedFiles(tree);
+      files = listed !== undefined
+        ? Promise.resolve(listed)
+        : this.git(["ls-tree", "-r", "-z", "--name-only", tree]).then(
+          (out) => out.split("\0").filter((p) => p !== ""),
+          () => undefined,
+        );
       this.#files.set(tree, files);
     }
     return files;
+  }
+
+  /** What `ls-tree -r --name-only TREE` prints, from the remembered listing when `tree` is in it. */
+  #listedFiles(tree: string): string[] | undefined {
+    if (this.#listed === undefined) return undefined;
+    const { root, entries, trees } = this.#listed;
+    const folder = tree === root ? "" : trees.get(tree);
+    if (folder === undefined) return undefined;
+    const prefix = folder === "" ? "" : `${folder}/`;
+    return entries
+      .filter((e) => e.type !== "tree" && e.path.startsWith(prefix))
+      .map((e) => e.path.slice(prefix.length));
   }
 }
 
@@ -344,6 +370,8 @@ export async function syncRepo(
     repo.listTree(DEPLOY_REF),
     repo.checkout(DEPLOY_REF),
   ]);
+  // A deploy lists the new version's files: its folder is in this listing already.
+  repo.remember(head.tree, entries);
   return { repo, head, entries };
 }
 

@@ -18,7 +18,7 @@ import {
   syncRepo,
 } from "../../lib/repo/mod.ts";
 import { listFiles } from "../../lib/fsutil.ts";
-import { daxRunner } from "../../lib/process.ts";
+import { daxRunner, type RunOptions } from "../../lib/process.ts";
 import { StacksRepo } from "../e2e/_harness.ts";
 
 async function withRepo(fn: (remote: StacksRepo, dir: string) => Promise<void>) {
@@ -312,6 +312,53 @@ Deno.test("Repo.storeTrees() writes a file stack's tree with the hash discovery 
     await copyStack(dir, changed, copy);
     assert.deepEqual(await listFiles(copy), ["caddy/Caddyfile", "compose.yaml", "deploy.yaml"]);
     assert.equal(await Deno.readTextFile(join(copy, "deploy.yaml")), "method: blind\n");
+  });
+});
+
+Deno.test("Repo.filesOf() reads the synced commit's folders from its listing, as git lists them, and asks git for other trees", async () => {
+  await withRepo(async (remote, dir) => {
+    await remote.commit({ "apps/web/compose.yaml": "a\n", "apps/web/conf/x.conf": "1\n" });
+    const old = await sync(dir, remote.url);
+    const oldWeb = old.entries.find((e) => e.path === "apps/web")!.hash;
+    await remote.commit({
+      "apps/web/conf/x.conf": "2\n",
+      "apps/web/conf/deep/y.conf": "3\n",
+      "apps/db/compose.yaml": "b\n",
+      "README.md": "r\n",
+    });
+    const calls: string[][] = [];
+    const counting = {
+      run: (cmd: readonly string[], o?: RunOptions) => {
+        calls.push([...cmd]);
+        return daxRunner.run(cmd, o);
+      },
+    };
+    const { repo, head, entries } = await syncRepo({
+      runner: counting,
+      dir,
+      url: remote.url,
+      branch: undefined,
+      log: () => {},
+    });
+    const byGit = async (tree: string) =>
+      (await new Repo(daxRunner, dir).git(["ls-tree", "-r", "-z", "--name-only", tree]))
+        .split("\0").filter((p) => p !== "");
+    const synced = calls.length;
+    const folders = [
+      head.tree,
+      ...["apps", "apps/web", "apps/web/conf"].map((path) =>
+        entries.find((e) => e.path === path)!.hash
+      ),
+    ];
+    for (const tree of folders) assert.deepEqual(await repo.filesOf(tree), await byGit(tree));
+    assert.deepEqual(await repo.filesOf(folders[2]!), [
+      "compose.yaml",
+      "conf/deep/y.conf",
+      "conf/x.conf",
+    ]);
+    assert.equal(calls.length, synced, "no git call for the synced commit's trees");
+    assert.deepEqual(await repo.filesOf(oldWeb), ["compose.yaml", "conf/x.conf"]);
+    assert.equal(calls.length, synced + 1, "one ls-tree for a tree of another commit");
   });
 });
 

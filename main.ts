@@ -6,7 +6,6 @@
  */
 import { main } from "./lib/app.ts";
 import { type Command, onlyPrints, parseCommand } from "./lib/cli.ts";
-import { errorJson } from "./lib/commands/mod.ts";
 import { socketEngine } from "./lib/docker/mod.ts";
 import { AutostackError, hostFault } from "./lib/errors.ts";
 import { levelFromEnv, streamLogger } from "./lib/log.ts";
@@ -105,6 +104,10 @@ try {
   if (expected === undefined) throw error;
   for (const line of expected.message.split("\n")) err(`autostack: ${line}`);
   // One document: a run that printed its outcomes before a host fault stopped it keeps those.
-  if (json && !printed) out(errorJson(expected.message, expected.exitCode));
+  if (json && !printed) {
+    // Loaded here only: the commands are most of autostack, loaded after a run's fetch starts.
+    const { errorJson } = await import("./lib/commands/mod.ts");
+    out(errorJson(expected.message, expected.exitCode));
+  }
   Deno.exit(expected.exitCode);
 }

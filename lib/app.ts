@@ -8,17 +8,16 @@
 import { programOrigin, VERSION, versionLine } from "./about.ts";
 import { type Command, parseCommand } from "./cli.ts";
 import { commandHelp, globalHelp } from "./help.ts";
-import {
-  badCommand,
-  historyCommand,
-  rollbackCommand,
-  runOnce,
-  statusCommand,
-  WATCH_RUN,
-} from "./commands/mod.ts";
 import { type Config, configPath, loadConfig } from "./config/mod.ts";
 import type { Deps } from "./deps.ts";
+import { startRun } from "./run_start.ts";
 import { acquireLock, statePaths } from "./state/mod.ts";
+
+/**
+ * The commands, loaded when one runs: a cron `run` starts its fetch first and
+ * loads them while git works (they are most of autostack's modules).
+ */
+const commands = () => import("./commands/mod.ts");
 
 /** Runs one command line to its exit code. */
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
@@ -64,7 +63,11 @@ async function withConfig(
   for (const warning of config.warnings) deps.logger.warn(warning);
   switch (command.kind) {
     case "run":
-      return await locked(config, deps, async () => (await runOnce(config, deps, command)).code);
+      return await locked(config, deps, async () => {
+        const started = startRun(config, deps);
+        const { runOnce } = await commands();
+        return (await runOnce(config, deps, command, started)).code;
+      });
     case "watch": {
       const watched = {
         ...config,
@@ -73,6 +76,7 @@ async function withConfig(
       };
       // Loaded on demand: its metrics library costs every cron `run` ~20 ms of start-up.
       const { watchCommand } = await import("./watch/mod.ts");
+      const { runOnce, WATCH_RUN } = await commands();
       // Each run takes the lock itself: a manual `run` may go in between.
       return await watchCommand(
         watched,
@@ -81,14 +85,18 @@ async function withConfig(
       );
     }
     case "status":
-      return await statusCommand(command, config, deps);
+      return await (await commands()).statusCommand(command, config, deps);
     case "history":
-      return await historyCommand(command, config, deps);
-    case "bad":
+      return await (await commands()).historyCommand(command, config, deps);
+    case "bad": {
+      const { badCommand } = await commands();
       if (command.action === "list") return await badCommand(command, config, deps);
       return await locked(config, deps, () => badCommand(command, config, deps));
-    case "rollback":
+    }
+    case "rollback": {
+      const { rollbackCommand } = await commands();
       return await locked(config, deps, () => rollbackCommand(command, config, deps));
+    }
   }
 }
 

@@ -3,7 +3,8 @@
  * import circles, no reaching into another folder's private (`_`) files, only
  * a folder's `mod.ts` is imported from outside it, the pure decisions (config,
  * the plan, the outcome vocabulary) never reach a process or Docker, every
- * folder has a `mod.ts` that only re-exports, and no file under `lib/` is dead.
+ * folder has a `mod.ts` that only re-exports, no file under `lib/` is dead, and
+ * `main.ts` loads the commands and the deploy machinery only with `import()`.
  * Nothing else enforces these: TypeScript happily compiles a circle or a reach
  * into `lib/deploy/canary/_copy.ts`, and one such convenience import quietly
  * undoes the folders (and the purity that lets plan and config be tested with
@@ -40,8 +41,19 @@ export const VOCABULARY = "lib/outcome.ts";
 /** The package's roots: the executable and the library face. */
 export const ENTRY_POINTS: readonly string[] = ["main.ts", "mod.ts"];
 
-/** The imports of one file, relative to the project root: run-time ones and type-only ones. */
-export type Edges = { code: Set<string>; type: Set<string> };
+/**
+ * What `main.ts` must load only through `import()`: the commands and the
+ * deploy machinery, most of autostack, which a run loads while its fetch runs
+ * (lib/run_start.ts). One plain import of them would silently undo that.
+ */
+export const LOADED_AFTER_START: readonly string[] = ["lib/commands/", "lib/deploy/"];
+
+/**
+ * The imports of one file, relative to the project root: run-time ones,
+ * type-only ones, and the run-time ones made with `import()` (`lazy`, a part
+ * of `code`: loaded when the call is reached, not when the file is).
+ */
+export type Edges = { code: Set<string>; type: Set<string>; lazy: Set<string> };
 
 /** A module graph keyed by paths relative to the project root, e.g. `lib/deploy/plan.ts`. */
 export type Graph = Map<string, Edges>;
@@ -87,6 +99,7 @@ const DenoInfo = z.object({
       specifier: z.string(),
       code: Resolution.optional(),
       type: Resolution.optional(),
+      isDynamic: z.boolean().optional(),
     })).optional(),
   })),
 });
@@ -107,7 +120,7 @@ export function addDenoInfo(graph: Graph, json: unknown, rootHref: string): stri
   for (const module of DenoInfo.parse(json).modules) {
     const from = relative(module.specifier);
     if (from === undefined) continue;
-    const edges = graph.get(from) ?? { code: new Set(), type: new Set() };
+    const edges = graph.get(from) ?? { code: new Set(), type: new Set(), lazy: new Set() };
     graph.set(from, edges);
     if (module.error) errors.push(`${from}: ${module.error.split("\n")[0]}`);
     for (const dependency of module.dependencies ?? []) {
@@ -118,6 +131,7 @@ export function addDenoInfo(graph: Graph, json: unknown, rootHref: string): stri
         }
         const to = resolved?.specifier && relative(resolved.specifier);
         if (to) edges[kind].add(to);
+        if (to && kind === "code" && dependency.isDynamic) edges.lazy.add(to);
       }
     }
   }
@@ -260,6 +274,17 @@ export function findImpureReaches(
     }
   }
   return problems;
+}
+
+/** `graph` as a file's loading sees it: without the imports made with `import()`. */
+export function withoutLazy(graph: Graph): Graph {
+  return new Map(
+    [...graph].map(([file, e]) => [file, {
+      code: new Set([...e.code].filter((to) => !e.lazy.has(to))),
+      type: new Set(e.type),
+      lazy: new Set(),
+    }]),
+  );
 }
 
 /**
@@ -439,6 +464,14 @@ Deno.test("pure modules never reach lib/process.ts or lib/docker/ at run time", 
   );
 });
 
+Deno.test("main.ts loads the commands and the deploy machinery only through import(), after a run's fetch starts", async () => {
+  const { graph } = await realGraph();
+  assertNone(
+    "plain import chains from main.ts to what must load after a run starts",
+    findImpureReaches(withoutLazy(graph), ["main.ts"], LOADED_AFTER_START),
+  );
+});
+
 Deno.test(`the shared vocabulary ${VOCABULARY} imports no lib file`, async () => {
   const { graph } = await realGraph();
   assertNone(`lib imports of ${VOCABULARY}`, findLibImports(graph, VOCABULARY));
@@ -462,13 +495,21 @@ Deno.test("a folder's mod.ts only re-exports", async () => {
 // ---------------------------------------------------------------------------
 // The rules themselves, on tiny hand-made graphs.
 
-/** A graph from `{ file: { code: [...], type: [...] } }`. */
-function graphOf(spec: Record<string, { code?: string[]; type?: string[] }>): Graph {
+/** A graph from `{ file: { code: [...], type: [...], lazy: [...] } }` (`lazy` also counts as code). */
+function graphOf(
+  spec: Record<string, { code?: string[]; type?: string[]; lazy?: string[] }>,
+): Graph {
   const graph: Graph = new Map();
-  for (const [file, { code = [], type = [] }] of Object.entries(spec)) {
-    graph.set(file, { code: new Set(code), type: new Set(type) });
-    for (const to of [...code, ...type]) {
-      if (!graph.has(to) && !(to in spec)) graph.set(to, { code: new Set(), type: new Set() });
+  for (const [file, { code = [], type = [], lazy = [] }] of Object.entries(spec)) {
+    graph.set(file, {
+      code: new Set([...code, ...lazy]),
+      type: new Set(type),
+      lazy: new Set(lazy),
+    });
+    for (const to of [...code, ...type, ...lazy]) {
+      if (!graph.has(to) && !(to in spec)) {
+        graph.set(to, { code: new Set(), type: new Set(), lazy: new Set() });
+      }
     }
   }
   return graph;
@@ -664,6 +705,7 @@ Deno.test("addDenoInfo() keeps lib edges, tells type-only from code and reports 
         dependencies: [
           { specifier: "./lib/a.ts", code: { specifier: "file:///p/lib/a.ts" } },
           { specifier: "./tests/t.ts", code: { specifier: "file:///p/tests/t.ts" } },
+          { specifier: "./lib/d.ts", code: { specifier: "file:///p/lib/d.ts" }, isDynamic: true },
           { specifier: "zod", code: { specifier: "npm:zod@4" } },
         ],
       },
@@ -681,6 +723,7 @@ Deno.test("addDenoInfo() keeps lib edges, tells type-only from code and reports 
       },
       { specifier: "file:///p/lib/b.ts" },
       { specifier: "file:///p/lib/c.ts", error: "Module not found.\nmore" },
+      { specifier: "file:///p/lib/d.ts" },
       { specifier: "file:///p/tests/t.ts" },
     ],
   };
@@ -689,11 +732,37 @@ Deno.test("addDenoInfo() keeps lib edges, tells type-only from code and reports 
     `lib/a.ts: cannot resolve "nope": Relative import path not prefixed`,
     "lib/c.ts: Module not found.",
   ]);
-  assert.deepEqual([...graph.keys()].sort(), ["lib/a.ts", "lib/b.ts", "lib/c.ts", "main.ts"]);
-  assert.deepEqual(graph.get("main.ts"), { code: new Set(["lib/a.ts"]), type: new Set() });
+  assert.deepEqual([...graph.keys()].sort(), [
+    "lib/a.ts",
+    "lib/b.ts",
+    "lib/c.ts",
+    "lib/d.ts",
+    "main.ts",
+  ]);
+  assert.deepEqual(graph.get("main.ts"), {
+    code: new Set(["lib/a.ts", "lib/d.ts"]),
+    type: new Set(),
+    lazy: new Set(["lib/d.ts"]),
+  });
   assert.deepEqual(graph.get("lib/a.ts"), {
     code: new Set(["lib/b.ts"]),
     type: new Set(["lib/c.ts"]),
+    lazy: new Set(),
   });
   assert.throws(() => addDenoInfo(new Map(), { modules: [{ dependencies: [] }] }, root));
+});
+
+Deno.test("withoutLazy() drops the import() edges, so a chain through one is not a start-up load", () => {
+  const graph = graphOf({
+    "main.ts": { code: ["lib/app.ts"] },
+    "lib/app.ts": { lazy: ["lib/commands/mod.ts"], code: ["lib/state/mod.ts"] },
+    "lib/state/mod.ts": { code: ["lib/deploy/mod.ts"] },
+  });
+  assert.deepEqual(findImpureReaches(withoutLazy(graph), ["main.ts"], LOADED_AFTER_START), [
+    "main.ts -> lib/app.ts -> lib/state/mod.ts -> lib/deploy/mod.ts",
+  ]);
+  assert.deepEqual(findImpureReaches(graph, ["main.ts"], ["lib/commands/"]), [
+    "main.ts -> lib/app.ts -> lib/commands/mod.ts",
+  ]);
+  assert.deepEqual(findImpureReaches(withoutLazy(graph), ["main.ts"], ["lib/commands/"]), []);
 });

@@ -19,8 +19,8 @@ import {
   takeSwarmLock,
   withCheckedFolder,
 } from "../deploy/mod.ts";
-import { Swarm } from "../docker/mod.ts";
 import { pool } from "../pool.ts";
+import { type RunStart, startRun } from "../run_start.ts";
 import type { Deps } from "../deps.ts";
 import type { HistoryEntry } from "../outcome.ts";
 import { statePaths } from "../state/mod.ts";
@@ -47,18 +47,22 @@ function needsDocker(item: PlanItem): boolean {
     (item.action === "skip_bad" && item.restart);
 }
 
-/** One run: plan, deploy, report, notify. */
+/**
+ * One run: plan, deploy, report, notify. `started` is its first I/O when the
+ * caller started it before loading this module (`app.ts`); else it starts here.
+ */
 export async function runOnce(
   config: Config,
   deps: Deps,
   command: RunFlags,
+  started: RunStart = startRun(config, deps),
 ): Promise<RunReport> {
-  const swarm = new Swarm(deps.runner, deps.engine);
+  const { swarm } = started;
   const prepared = await prepareRun(config, deps, {
     force: command.force,
     only: command.stacks,
     changedFiles: command.dryRun,
-    swarm,
+    started,
     dryRun: command.dryRun,
   });
   for (const error of prepared.errors) deps.err(`autostack: ${error}`);

@@ -1,14 +1,14 @@
 /**
- * One run up to its plan (docs/how-it-works.md#deploy-steps): sync the clone,
- * discover the stacks, load their settings, read what is deployed, marked bad
- * and running, and decide. `run --dry-run` stops here and prints; `run` hands
+ * One run up to its plan (docs/how-it-works.md#deploy-steps): with the clone
+ * synced and what is deployed, marked bad and running read (the run's start,
+ * `lib/run_start.ts`), discover the stacks, load their settings, and decide. `run --dry-run` stops here and prints; `run` hands
  * the plan to execute.
  * @module
  */
 import { join } from "node:path";
-import { readBad, readDeployed, statePaths } from "../state/mod.ts";
+import { statePaths } from "../state/mod.ts";
 import { type Config, loadSettings, type SettingsResult } from "../config/mod.ts";
-import { engineOf, listProjects, type ProjectSummary, Swarm } from "../docker/mod.ts";
+import { askStacks, type RunStart, startRun } from "../run_start.ts";
 import {
   discoverStacks,
   type Head,
@@ -16,14 +16,12 @@ import {
   type Repo,
   repoName,
   type Skipped,
-  syncRepo,
 } from "../repo/mod.ts";
 import { followImages } from "../registry/mod.ts";
 import { type PlanItem, planRun, type ProjectCount } from "./plan.ts";
 import type { Deps } from "../deps.ts";
-import { ConfigError, DockerDownError, errorMessage } from "../errors.ts";
+import { DockerDownError } from "../errors.ts";
 import { unknownName } from "../names.ts";
-import { parseDuration } from "../duration.ts";
 
 /** A decided run: the commit, the clone and what to do per stack. */
 export interface PreparedRun {
@@ -49,8 +47,8 @@ export interface PrepareOptions {
   only: readonly string[];
   /** List the changed files of each changed stack (one git call each; `--dry-run` shows them). */
   changedFiles?: boolean;
-  /** The run's {@link Swarm}: its one `docker stack ls` is asked here and reused by the deploys. */
-  swarm?: Swarm;
+  /** The run's first I/O, when the caller started it (else it is started here). */
+  started?: RunStart;
   /** `--dry-run`: record nothing, not even when image digests were first seen. */
   dryRun?: boolean;
 }
@@ -65,21 +63,8 @@ export async function prepareRun(
   options: PrepareOptions,
 ): Promise<PreparedRun> {
   const paths = statePaths(config.base_dir);
-  // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile.
-  const local = Promise.all([readDeployed(paths), readBad(paths.bad), askProjects(deps, config)]);
-  local.catch(() => {}); // awaited below; a failed fetch must not leave it unhandled
-  const swarm = options.swarm ?? new Swarm(deps.runner, deps.engine);
-  // Swarm by default: the swarm's stacks will be asked for, so ask meanwhile too.
-  if (config.defaults.mode === "swarm") askStacks(swarm);
-  const { repo, head, entries } = await syncRepo({
-    runner: deps.runner,
-    dir: paths.repo,
-    url: config.repo,
-    branch: config.branch,
-    log: (m) => deps.logger.info(m),
-    askpass: deps.env.GIT_ASKPASS,
-    remoteTimeoutMs: gitTimeout(deps.env),
-  });
+  const { swarm, synced, local } = options.started ?? startRun(config, deps);
+  const { repo, head, entries } = await synced;
   // docs/how-it-works.md#discovery: the same rule as validate, over git's listing.
   const found = discoverStacks(entries, config.folders, head.tree, repoName(config.repo), {
     nested: config.nested,
@@ -131,43 +116,6 @@ export async function prepareRun(
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};
   return { head, repo, plan, errors: found.errors, skipped: found.skipped, ...down };
-}
-
-/** `AUTOSTACK_GIT_TIMEOUT`: how long a clone or fetch may take (docs/how-it-works.md#discovery). */
-function gitTimeout(env: Record<string, string | undefined>): number | undefined {
-  const raw = env.AUTOSTACK_GIT_TIMEOUT;
-  if (raw === undefined || raw === "") return undefined;
-  const ms = parseDuration(raw);
-  if (ms === undefined || ms <= 0) {
-    throw new ConfigError(
-      `AUTOSTACK_GIT_TIMEOUT: must be a positive duration such as 90s, 5m or 1h: "${raw}"`,
-    );
-  }
-  return ms;
-}
-
-async function askProjects(
-  deps: Deps,
-  config: Config,
-): Promise<Map<string, ProjectSummary> | DockerDownError | undefined> {
-  try {
-    return await listProjects(deps.runner, deps.engine, engineOf(config.compose));
-  } catch (error) {
-    if (error instanceof DockerDownError) return error;
-    deps.logger.warn(
-      `cannot list containers (${errorMessage(error)}): missing containers not checked`,
-    );
-    return undefined;
-  }
-}
-
-/** The swarm's stacks, when this engine is a manager that answers (else none are known). */
-async function askStacks(swarm: Swarm): Promise<Map<string, number>> {
-  try {
-    return await swarm.stacks() ?? new Map(); // not a manager: each swarm stack's deploy says so
-  } catch {
-    return new Map(); // the deploys ask again, and say why
-  }
 }
 
 /**

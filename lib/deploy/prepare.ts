@@ -1,8 +1,8 @@
 /**
  * One run up to its plan (docs/how-it-works.md#deploy-steps): with the clone
  * synced and what is deployed, marked bad and running read (the run's start,
- * `lib/run_start.ts`), discover the stacks, load their settings, and decide. `run --dry-run` stops here and prints; `run` hands
- * the plan to execute.
+ * `lib/run_start.ts`), discover the stacks, load their settings, and decide.
+ * `run --dry-run` stops here and prints; `run` hands the plan to execute.
  * @module
  */
 import { join } from "node:path";

@@ -1,6 +1,7 @@
 /**
  * The Docker Engine API over the engine's unix socket, for the swarm's reads
- * (docs/swarm.md#how-autostack-talks-to-the-swarm). A look at a converging
+ * (docs/swarm.md#how-autostack-talks-to-the-swarm) and the run's list of
+ * containers (docs/how-it-works.md#deploy-steps). A look at a converging
  * stack is a few milliseconds this way, where a `docker service ps` starts a
  * CLI process (~0.1 s, and CPU the converging tasks want). The endpoint is the
  * one the docker CLI would use: `DOCKER_HOST`, else the current context, else

@@ -9,7 +9,13 @@
 import { z } from "zod";
 import { ComposeError, daemonDown, DockerDownError } from "../errors.ts";
 import { type Runner, tail } from "../process.ts";
-import { type Engine, ENGINE_TIMEOUT_MS, engineGet, NoEngineSocketError } from "./engine.ts";
+import {
+  type Engine,
+  ENGINE_TIMEOUT_MS,
+  engineAnswer,
+  engineGet,
+  NoEngineSocketError,
+} from "./engine.ts";
 
 /** One container of a project, as `compose ps` and `docker ps` report it. */
 export interface ContainerInfo {
@@ -146,28 +152,24 @@ const ApiContainer = z.object({
  * `/`, as the CLI prints them), then a summary per project.
  */
 export function parseApiProjectList(body: unknown): Map<string, ProjectSummary> {
-  const parsed = z.array(ApiContainer).safeParse(body);
-  if (!parsed.success) {
-    throw new ComposeError(
-      `cannot read the engine's container list: ${z.prettifyError(parsed.error)}`,
-    );
-  }
-  return summarise(parsed.data.map((c) => {
-    const label = (key: string) => c.Labels?.[`com.docker.compose.${key}`] ?? "";
-    const container = {
-      id: c.Id.slice(0, 12),
-      name: (c.Names[0] ?? "").replace(/^\//, ""),
-      service: label("service"),
-      state: c.State,
-      ...parseStatus(c.Status),
-    };
-    return {
-      project: label("project"),
-      oneOff: label("oneoff") === "True",
-      workingDir: label("project.working_dir"),
-      container,
-    };
-  }));
+  return summarise(
+    engineAnswer(z.array(ApiContainer), body, "container list").map((c) => {
+      const label = (key: string) => c.Labels?.[`com.docker.compose.${key}`] ?? "";
+      const container = {
+        id: c.Id.slice(0, 12),
+        name: (c.Names[0] ?? "").replace(/^\//, ""),
+        service: label("service"),
+        state: c.State,
+        ...parseStatus(c.Status),
+      };
+      return {
+        project: label("project"),
+        oneOff: label("oneoff") === "True",
+        workingDir: label("project.working_dir"),
+        container,
+      };
+    }),
+  );
 }
 
 function summarise(lines: readonly ContainerLine[]): Map<string, ProjectSummary> {

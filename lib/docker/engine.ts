@@ -139,6 +139,17 @@ export function engineMessage(reply: EngineReply): string {
   return parsed.success ? parsed.data.message : `HTTP ${reply.status}`;
 }
 
+/** Narrows an engine answer with `schema`, or throws naming `what` and the first bad field. */
+export function engineAnswer<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+  throw new ComposeError(
+    `cannot read the engine's ${what}${where}: ${issue?.message ?? "invalid"}`,
+  );
+}
+
 /** A refusal of the engine, in the words of the CLI command `verb` it stands for. */
 export function engineRefused(verb: string, reply: EngineReply): ComposeError {
   return new ComposeError(`docker ${verb} failed: ${engineMessage(reply)}`);
@@ -180,24 +191,23 @@ export function socketEngine(env: Record<string, string | undefined>): Engine {
         );
       }
       const reply = await overSocket(where.path, request, version);
-      const older = olderApiVersion(reply.status, reply.apiVersion, version);
-      if (older === undefined) return { status: reply.status, body: reply.body };
-      version = older;
-      const again = await overSocket(where.path, request, version);
-      return { status: again.status, body: again.body };
+      if (!("olderVersion" in reply)) return reply;
+      version = reply.olderVersion;
+      const { status, body } = await overSocket(where.path, request, version);
+      return { status, body };
     },
   };
 }
 
 /**
  * One request in API `version` over the socket at `path`, on a connection of
- * its own; with the engine's `API-Version` header.
+ * its own; or the older version to ask in, when the engine refused this one.
  */
 async function overSocket(
   path: string,
   request: EngineRequest,
   version: string,
-): Promise<EngineReply & { apiVersion: string | null }> {
+): Promise<EngineReply | EngineReply & { olderVersion: string }> {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   try {
     const response = await fetch(engineUrl(request, version), {
@@ -208,10 +218,10 @@ async function overSocket(
       signal: AbortSignal.timeout(ENGINE_TIMEOUT_MS),
     });
     const text = await response.text();
-    const apiVersion = response.headers.get("api-version");
+    const older = olderApiVersion(response.status, response.headers.get("api-version"), version);
     // A refusal of the version is asked again (its words, JSON or not, are not needed).
-    if (olderApiVersion(response.status, apiVersion, version) !== undefined) {
-      return { status: response.status, body: undefined, apiVersion };
+    if (older !== undefined) {
+      return { status: response.status, body: undefined, olderVersion: older };
     }
     let body: unknown;
     try {
@@ -221,7 +231,7 @@ async function overSocket(
         `cannot read the engine's answer to ${request.method} ${request.path}: not JSON`,
       );
     }
-    return { status: response.status, body, apiVersion };
+    return { status: response.status, body };
   } catch (error) {
     if (error instanceof ComposeError) throw error;
     if (error instanceof DOMException && error.name === "TimeoutError") {

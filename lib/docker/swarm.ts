@@ -15,6 +15,7 @@ import { Buffer } from "node:buffer";
 import {
   type Engine,
   ENGINE_TIMEOUT_MS,
+  engineAnswer,
   engineGet,
   engineMessage,
   engineRefused,
@@ -106,24 +107,13 @@ const ServiceObject = z.object({
   ServiceStatus: z.object({ DesiredTasks: z.number().optional() }).nullish(),
 });
 
-/** Narrows an engine answer with `schema`, or throws naming `what` and the first bad field. */
-function narrow<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-  throw new ComposeError(
-    `cannot read the engine's ${what}${where}: ${issue?.message ?? "invalid"}`,
-  );
-}
-
 /**
  * Reads the engine's service list (`GET /services?status=true`). A
  * replicated service's desired count is its spec's, a global one's the
  * engine's count of eligible nodes; jobs have none.
  */
 export function parseServices(body: unknown): SwarmService[] {
-  return narrow(z.array(ServiceObject), body, "services").map(
+  return engineAnswer(z.array(ServiceObject), body, "services").map(
     ({ ID, Spec, UpdateStatus, ServiceStatus }) => {
       const mode = Spec.Mode.Replicated
         ? "replicated"
@@ -151,7 +141,7 @@ export function parseServices(body: unknown): SwarmService[] {
 /** Reads the engine's service list into the number of services per stack label. */
 export function parseStacks(body: unknown): Map<string, number> {
   const out = new Map<string, number>();
-  for (const service of narrow(z.array(ServiceObject), body, "services")) {
+  for (const service of engineAnswer(z.array(ServiceObject), body, "services")) {
     const stack = service.Spec.Labels?.[STACK_LABEL];
     if (stack !== undefined) out.set(stack, (out.get(stack) ?? 0) + 1);
   }
@@ -173,7 +163,7 @@ const TaskObject = z.object({
  */
 export function parseTasks(body: unknown, services: readonly SwarmService[]): SwarmTask[] {
   const names = new Map(services.map((s) => [s.id, s.name]));
-  return narrow(z.array(TaskObject), body, "tasks")
+  return engineAnswer(z.array(TaskObject), body, "tasks")
     .sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))
     .flatMap((t) => {
       const service = names.get(t.ServiceID);
@@ -195,7 +185,7 @@ const ObjectList = z.array(z.object({ Spec: z.object({ Name: z.string() }) }));
 
 /** The names in the engine's config or secret list. */
 export function parseObjects(body: unknown, kind: SwarmObjectKind): string[] {
-  return narrow(ObjectList, body, `${kind}s`).map((o) => o.Spec.Name);
+  return engineAnswer(ObjectList, body, `${kind}s`).map((o) => o.Spec.Name);
 }
 
 const Created = z.object({ ID: z.string() });
@@ -316,7 +306,7 @@ export class Swarm {
     const reply = await this.#engine.request({ method: "POST", path: "/configs/create", body });
     if (reply.status === 409) return "exists";
     if (reply.status >= 300) throw engineRefused(`config create ${name}`, reply);
-    return { id: narrow(Created, reply.body, `answer to creating config ${name}`).ID };
+    return { id: engineAnswer(Created, reply.body, `answer to creating config ${name}`).ID };
   }
 
   /** Config `name` (or ID): its ID and its content as text; `undefined` when there is none. */
@@ -324,7 +314,7 @@ export class Swarm {
     const reply = await this.#engine.request({ method: "GET", path: objectPath("config", name) });
     if (reply.status === 404) return undefined;
     if (reply.status !== 200) throw engineRefused(`config inspect ${name}`, reply);
-    const config = narrow(ConfigObject, reply.body, `config ${name}`);
+    const config = engineAnswer(ConfigObject, reply.body, `config ${name}`);
     return { id: config.ID, data: Buffer.from(config.Spec.Data, "base64").toString() };
   }
 

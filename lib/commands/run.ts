@@ -20,7 +20,7 @@ import {
   withCheckedFolder,
 } from "../deploy/mod.ts";
 import { pool } from "../pool.ts";
-import { type RunStart, startRun } from "../run_start.ts";
+import type { RunStart } from "../run_start.ts";
 import type { Deps } from "../deps.ts";
 import type { HistoryEntry } from "../outcome.ts";
 import { statePaths } from "../state/mod.ts";
@@ -49,15 +49,15 @@ function needsDocker(item: PlanItem): boolean {
 
 /**
  * One run: plan, deploy, report, notify. `started` is its first I/O when the
- * caller started it before loading this module (`app.ts`); else it starts here.
+ * caller started it before loading this module (`app.ts`); else the plan
+ * starts it.
  */
 export async function runOnce(
   config: Config,
   deps: Deps,
   command: RunFlags,
-  started: RunStart = startRun(config, deps),
+  started?: RunStart,
 ): Promise<RunReport> {
-  const { swarm } = started;
   const prepared = await prepareRun(config, deps, {
     force: command.force,
     only: command.stacks,
@@ -83,7 +83,7 @@ export async function runOnce(
     repo: prepared.repo,
     head: prepared.head,
     deps,
-    swarm,
+    swarm: prepared.swarm,
   });
   if (command.dryRun) {
     if (prepared.dockerDown) {

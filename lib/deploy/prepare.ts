@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { statePaths } from "../state/mod.ts";
 import { type Config, loadSettings, type SettingsResult } from "../config/mod.ts";
+import type { Swarm } from "../docker/mod.ts";
 import { askStacks, type RunStart, startRun } from "../run_start.ts";
 import {
   discoverStacks,
@@ -29,6 +30,8 @@ export interface PreparedRun {
   head: Head;
   /** The clone. */
   repo: Repo;
+  /** The run's swarm: its one list of stacks, asked for the plan, is reused by the deploys. */
+  swarm: Swarm;
   /** One item per stack in the repo or deployed here. */
   plan: PlanItem[];
   /** Problems that refused stacks outright (name clashes, missing folders, links). */
@@ -115,7 +118,7 @@ export async function prepareRun(
   });
   if (options.changedFiles ?? true) await addChangedFiles(repo, plan);
   const down = asked instanceof DockerDownError ? { dockerDown: asked } : {};
-  return { head, repo, plan, errors: found.errors, skipped: found.skipped, ...down };
+  return { head, repo, swarm, plan, errors: found.errors, skipped: found.skipped, ...down };
 }
 
 /**

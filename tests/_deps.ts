@@ -4,10 +4,9 @@
  * and an {@link DeployContext} over them for one base_dir.
  * @module
  */
-import { fakeRunner, silentLogger } from "./_fakes.ts";
+import { fakeRunner, noSocketEngine, silentLogger } from "./_fakes.ts";
 import { parseConfig } from "../lib/config/mod.ts";
 import type { Deps } from "../lib/deps.ts";
-import { NoEngineSocketError } from "../lib/docker/mod.ts";
 import { type DeployContext, makeDeployContext } from "../lib/deploy/mod.ts";
 import { type Head, Repo } from "../lib/repo/mod.ts";
 import { statePaths } from "../lib/state/mod.ts";
@@ -16,10 +15,7 @@ import { statePaths } from "../lib/state/mod.ts";
 export function testDeps(overrides: Partial<Deps> = {}): Deps {
   return {
     runner: fakeRunner(() => ({})),
-    // As for an engine behind `tcp://`: reads that can go through the CLI do (the fake runner).
-    engine: {
-      request: () => Promise.reject(new NoEngineSocketError("no engine socket in unit tests")),
-    },
+    engine: noSocketEngine,
     fetch: () => Promise.reject(new Error("no registry in unit tests")),
     logger: silentLogger,
     env: {},

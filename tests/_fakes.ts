@@ -4,7 +4,12 @@
  * keep or drop lines.
  * @module
  */
-import type { Engine, EngineReply, EngineRequest } from "../lib/docker/mod.ts";
+import {
+  type Engine,
+  type EngineReply,
+  type EngineRequest,
+  NoEngineSocketError,
+} from "../lib/docker/mod.ts";
 import { type Logger, streamLogger } from "../lib/log.ts";
 import type { Runner, RunOptions, RunResult } from "../lib/process.ts";
 
@@ -39,6 +44,14 @@ export function fakeEngine(
     },
   };
 }
+
+/**
+ * An engine with no socket to speak to, as behind `DOCKER_HOST=tcp://…`:
+ * reads that can go through the docker CLI do (the runner's).
+ */
+export const noSocketEngine: Engine = {
+  request: () => Promise.reject(new NoEngineSocketError("no engine socket (tcp://)")),
+};
 
 /** A logger that keeps its lines in memory, for tests. */
 export function memoryLogger(): Logger & { lines: string[] } {

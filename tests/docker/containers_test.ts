@@ -4,14 +4,9 @@
  * @module
  */
 import { ComposeError, DockerDownError, HostError } from "../../lib/errors.ts";
-import { fakeEngine, fakeRunner } from "../_fakes.ts";
+import { fakeEngine, fakeRunner, noSocketEngine } from "../_fakes.ts";
 import assert from "node:assert/strict";
-import {
-  CONTAINER_FORMAT,
-  listProjects,
-  NoEngineSocketError,
-  parseProjectList,
-} from "../../lib/docker/mod.ts";
+import { CONTAINER_FORMAT, listProjects, parseProjectList } from "../../lib/docker/mod.ts";
 
 Deno.test("parseProjectList() counts containers and running ones per project", () => {
   const out = "web\trunning\nweb\texited\ndb\trunning\nweb\trunning\nbatch\tcreated\n";
@@ -78,7 +73,7 @@ Deno.test("listProjects() makes one ps call filtered by the compose project labe
 Deno.test("listProjects() throws a ComposeError when the engine fails", async () => {
   const runner = fakeRunner(() => ({ code: 1, stderr: "unknown flag: --filter\n" }));
   await assert.rejects(
-    () => listProjects(runner, noSocket),
+    () => listProjects(runner, noSocketEngine),
     /docker ps failed \(exit 1\): unknown flag/,
   );
 });
@@ -89,14 +84,12 @@ Deno.test("listProjects() throws a DockerDownError, a host fault, when the daemo
     stderr:
       "Cannot connect to the Docker daemon at unix:///nowhere.sock. Is the docker daemon running?\n",
   }));
-  await assert.rejects(() => listProjects(runner, noSocket), (e: unknown) => {
+  await assert.rejects(() => listProjects(runner, noSocketEngine), (e: unknown) => {
     assert.ok(e instanceof DockerDownError && e instanceof HostError);
     assert.match(e.message, /^Docker does not answer: Cannot connect/);
     return true;
   });
 });
-
-const noSocket = { request: () => Promise.reject(new NoEngineSocketError("DOCKER_HOST=tcp://h")) };
 
 /** An engine container as `GET /containers/json` lists it. */
 function apiContainer(project: string, state: string, status: string, extra: object = {}) {
@@ -158,7 +151,7 @@ Deno.test("listProjects() goes through `docker ps` when the engine is not on a s
   const down = {
     request: () => Promise.reject(new DockerDownError("cannot reach the engine at /x.sock")),
   };
-  for (const engine of [noSocket, down]) {
+  for (const engine of [noSocketEngine, down]) {
     const runner = fakeRunner(() => ({ stdout: "web\trunning\n" }));
     const projects = await listProjects(runner, engine);
     assert.deepEqual(runner.calls.map((c) => c.cmd[1]), ["ps"]);

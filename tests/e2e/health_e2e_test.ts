@@ -9,7 +9,6 @@ import {
   Compose,
   describeFaults,
   listProjects,
-  NoEngineSocketError,
   type ProjectSummary,
   socketEngine,
   type Verdict,
@@ -17,6 +16,7 @@ import {
 } from "../../lib/docker/mod.ts";
 import { ComposeError } from "../../lib/errors.ts";
 import { daxRunner } from "../../lib/process.ts";
+import { noSocketEngine } from "../_fakes.ts";
 import {
   COMPOSE,
   requireDocker,
@@ -194,9 +194,7 @@ Deno.test({
         await waitHealthy(deps(), p.target, 10_000);
         // Through the engine's API (its socket), and through `docker ps` (as for a `tcp://` engine).
         const api = await listProjects(daxRunner, socketEngine(Deno.env.toObject()));
-        const cli = await listProjects(daxRunner, {
-          request: () => Promise.reject(new NoEngineSocketError("tcp://")),
-        });
+        const cli = await listProjects(daxRunner, noSocketEngine);
         const seen = api.get(p.name);
         assert.deepEqual([seen?.project, seen?.containers, seen?.running], [p.name, 2, 1]);
         assert.deepEqual(seen?.list.map((c) => c.service).sort(), ["once", "web"]);

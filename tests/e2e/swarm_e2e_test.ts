@@ -1,8 +1,9 @@
 /**
  * `mode: swarm` on a real one-node swarm (docs/swarm.md): first deploy, a
- * silent no-op, a good update on every replica (and `status` showing it), a broken update rolled back
- * on every replica and marked bad, Swarm's own rollback reported as
- * `rolled_back`, prune, and a kill -9 during the wait converging next run.
+ * silent no-op, a good update on every replica (and `status` showing it), a
+ * broken update rolled back on every replica and marked bad, Swarm's own
+ * rollback reported as `rolled_back`, prune, and a kill -9 during the wait
+ * converging next run.
  * @module
  */
 import assert from "node:assert/strict";

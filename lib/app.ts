@@ -15,7 +15,7 @@ import { acquireLock, statePaths } from "./state/mod.ts";
 
 /**
  * The commands, loaded when one runs: a cron `run` starts its fetch first and
- * loads them while git works (they are most of autostack's modules).
+ * loads them while git fetches (they are most of autostack's modules).
  */
 const commands = () => import("./commands/mod.ts");
 
@@ -65,6 +65,9 @@ async function withConfig(
     case "run":
       return await locked(config, deps, async () => {
         const started = startRun(config, deps);
+        // Not at once: evaluating them (~40 ms that do not yield) would hold up git's
+        // processes, which dax spawns a few awaits after it is asked to.
+        await started.underway;
         const { runOnce } = await commands();
         return (await runOnce(config, deps, command, started)).code;
       });

@@ -3,8 +3,8 @@
  * clone's sync, and meanwhile what is deployed, marked bad and running. It
  * lives apart from the deploy machinery so that `app.ts` can start it before
  * that machinery is loaded: `git fetch` is the longest wait before a plan, and
- * its processes then run while the rest of the program loads (about half of
- * autostack's modules, ~50 ms of a cron run's start-up).
+ * the rest of the program (about half of autostack's modules, ~40 ms) loads
+ * while it runs, once git's processes have started ({@link RunStart.underway}).
  * @module
  */
 import type { Config } from "./config/mod.ts";
@@ -21,6 +21,11 @@ export interface RunStart {
   swarm: Swarm;
   /** The clone at the tip of the deployed branch, with every entry of its tree. */
   synced: Promise<{ repo: Repo; head: Head; entries: TreeEntry[] }>;
+  /**
+   * Settles once git is at work (the clean has ended, the fetch goes on) or the
+   * sync has ended: work started then takes no CPU from starting git's processes.
+   */
+  underway: Promise<void>;
   /**
    * What is deployed and marked bad, and the host's compose projects (a
    * {@link DockerDownError} when Docker does not answer; `undefined` when the
@@ -41,8 +46,11 @@ export interface RunStart {
  */
 export function startRun(config: Config, deps: Deps): RunStart {
   const paths = statePaths(config.base_dir);
-  // Git first: the fetch is the longest wait before the plan, so its processes start
-  // before anything else asks for the CPU (the first engine request costs ~20 ms of it).
+  // Git first: the fetch is the longest wait before the plan. dax spawns a process a few
+  // awaits after it is asked to, so CPU work started meanwhile would hold up git's start:
+  // that waits until git is at work (or the sync is over, so that nothing waits forever).
+  let underway!: () => void;
+  const working = new Promise<void>((resolve) => underway = resolve);
   const synced = syncRepo({
     runner: deps.runner,
     dir: paths.repo,
@@ -51,16 +59,23 @@ export function startRun(config: Config, deps: Deps): RunStart {
     log: (m) => deps.logger.info(m),
     askpass: deps.env.GIT_ASKPASS,
     remoteTimeoutMs: gitTimeout(deps.env),
+    underway,
   });
-  // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile.
-  const local = Promise.all([readDeployed(paths), readBad(paths.bad), askProjects(deps, config)]);
+  synced.then(underway, underway);
+  // What is deployed, marked bad and running does not depend on the fetch: ask meanwhile,
+  // the engine once git is at work (a first request costs ~20 ms of set-up in Deno).
+  const local = Promise.all([
+    readDeployed(paths),
+    readBad(paths.bad),
+    working.then(() => askProjects(deps, config)),
+  ]);
   const swarm = new Swarm(deps.runner, deps.engine);
   // Swarm by default: the swarm's stacks will be asked for, so ask meanwhile too.
-  if (config.defaults.mode === "swarm") askStacks(swarm);
+  if (config.defaults.mode === "swarm") working.then(() => askStacks(swarm));
   // Awaited by the plan; one that fails while the other is awaited must not go unhandled.
   synced.catch(() => {});
   local.catch(() => {});
-  return { swarm, synced, local };
+  return { swarm, synced, underway: working, local };
 }
 
 /** The swarm's stacks, when this engine is a manager that answers (else none are known). */

@@ -341,6 +341,11 @@ export interface SyncOptions {
   askpass?: string;
   /** Limit for clone and fetch, in ms (default {@link REMOTE_TIMEOUT_MS}). */
   remoteTimeoutMs?: number;
+  /**
+   * Told once git is at work: the clean has ended and the fetch goes on (a
+   * fresh clone: the fetch has been asked for). Not told when the sync fails first.
+   */
+  underway?: () => void;
 }
 
 /**
@@ -363,7 +368,9 @@ export async function syncRepo(
   }
   // Cleaning reads the index and the work tree, fetching writes objects and refs: side by
   // side. A fresh clone has nothing to clean.
-  await Promise.all([repo.fetch(options.branch), clone ? undefined : repo.clean()]);
+  const fetched = repo.fetch(options.branch);
+  if (clone) options.underway?.();
+  await Promise.all([fetched, clone ? undefined : repo.clean().then(() => options.underway?.())]);
   // All three only read the deploy ref, which nothing moves but the fetch above.
   const [head, entries] = await Promise.all([
     repo.resolve(),

@@ -412,3 +412,38 @@ Deno.test("gitSaid() keeps the line that names the cause ahead of git's closing 
   // Short output is quoted whole, once.
   assert.equal(gitSaid("fatal: bad object HEAD\n"), "fatal: bad object HEAD");
 });
+
+Deno.test("syncRepo() says it is underway once the clean has ended, while the fetch goes on", async () => {
+  await withRepo(async (remote, dir) => {
+    await sync(dir, remote.url);
+    const commit = await remote.commit({ "apps/web/compose.yaml": "a\n" });
+    const events: string[] = [];
+    let underway!: () => void;
+    const told = new Promise<void>((resolve) => underway = resolve);
+    const watching = {
+      run: async (cmd: readonly string[], o?: RunOptions) => {
+        const step = cmd.find((a) => a === "clean" || a === "fetch");
+        const result = await daxRunner.run(cmd, o);
+        // The fetch ends only once the start has been told (or 5 s later, failing below).
+        if (step === "fetch") {
+          await Promise.race([told, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        }
+        if (step !== undefined) events.push(`${step} ended`);
+        return result;
+      },
+    };
+    const { head } = await syncRepo({
+      runner: watching,
+      dir,
+      url: remote.url,
+      branch: undefined,
+      log: () => {},
+      underway: () => {
+        events.push("underway");
+        underway();
+      },
+    });
+    assert.deepEqual(events, ["clean ended", "underway", "fetch ended"]);
+    assert.equal(head.commit, commit);
+  });
+});

@@ -369,8 +369,8 @@ export async function syncRepo(
   // Cleaning reads the index and the work tree, fetching writes objects and refs: side by
   // side. A fresh clone has nothing to clean.
   const fetched = repo.fetch(options.branch);
-  if (clone) options.underway?.();
-  await Promise.all([fetched, clone ? undefined : repo.clean().then(() => options.underway?.())]);
+  const cleaned = clone ? Promise.resolve() : repo.clean();
+  await Promise.all([fetched, cleaned.then(() => options.underway?.())]);
   // All three only read the deploy ref, which nothing moves but the fetch above.
   const [head, entries] = await Promise.all([
     repo.resolve(),
